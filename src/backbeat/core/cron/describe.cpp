@@ -56,6 +56,14 @@ bool IsEvery(const FieldSet& f) {
   return f.items.size() == 1 && f.items[0].kind == FieldItem::Kind::kAll && f.items[0].step == 1;
 }
 
+// "every 15 minutes", "every 2 days of the week".
+std::string Every(int step, std::string_view unit) {
+  std::string plural(unit);
+  size_t space = plural.find(' ');
+  plural.insert(space == std::string::npos ? plural.size() : space, "s");
+  return "every " + std::to_string(step) + " " + plural;
+}
+
 using Namer = std::string (*)(int);
 std::string Number(int v) { return std::to_string(v); }
 std::string MonthName(int v) { return std::string(kMonths[v]); }
@@ -69,8 +77,7 @@ std::string DescribeItems(const FieldSet& f, std::string_view unit, Namer namer)
   for (const FieldItem& item : f.items) {
     switch (item.kind) {
       case FieldItem::Kind::kAll:
-        parts.push_back(item.step == 1 ? "every " + std::string(unit)
-                                       : "every " + Ordinal(item.step) + " " + std::string(unit));
+        parts.push_back(item.step == 1 ? "every " + std::string(unit) : Every(item.step, unit));
         break;
       case FieldItem::Kind::kRange:
         if (item.from == item.to) {
@@ -78,8 +85,8 @@ std::string DescribeItems(const FieldSet& f, std::string_view unit, Namer namer)
         } else if (item.step == 1) {
           parts.push_back(namer(item.from) + " through " + namer(item.to));
         } else {
-          parts.push_back("every " + Ordinal(item.step) + " " + std::string(unit) + " from " +
-                          namer(item.from) + " through " + namer(item.to));
+          parts.push_back(Every(item.step, unit) + " from " + namer(item.from) + " through " +
+                          namer(item.to));
         }
         break;
       default:
@@ -105,6 +112,9 @@ std::string DescribeTime(const CronExpression& e) {
     return "At " + JoinAnd(times);
   }
 
+  if (zero_seconds && IsSingle(min) && min.items[0].from == 0 && IsEvery(hour)) {
+    return "Every hour";
+  }
   std::string out;
   if (!zero_seconds) {
     if (IsEvery(sec)) {
@@ -218,7 +228,13 @@ std::string CronExpression::Describe() const {
   } else if (!dow.wildcard) {
     out += " " + DescribeDayOfWeek(dow);
   }
-  if (!IsEvery(month)) out += ", in " + DescribeItems(month, "month", MonthName);
+  if (!IsEvery(month)) {
+    const FieldItem& first = month.items[0];
+    out += ", in ";
+    out += month.items.size() == 1 && first.kind == FieldItem::Kind::kAll
+               ? "every " + Ordinal(first.step) + " month"
+               : DescribeItems(month, "month", MonthName);
+  }
   return out;
 }
 

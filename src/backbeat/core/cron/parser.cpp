@@ -181,6 +181,8 @@ class FieldParser {
       step = *parsed;
       has_step = true;
       base = token.substr(0, slash);
+      // L, W and # name single days; a step over them means nothing.
+      if (base.find_first_of("LlWw#") != std::string_view::npos) return Invalid(token);
     }
     if (base == "*") return FieldItem{Kind::kAll, bounds_.min, MaxForStar(), step};
     if (size_t dash = base.find('-'); dash != std::string_view::npos) {

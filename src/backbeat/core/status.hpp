@@ -31,12 +31,17 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  // An invalid-argument error about one field of a request (API.md's `missing_fields`).
+  Status(ErrorCode code, std::string message, std::string field)
+      : code_(code), message_(std::move(message)), field_(std::move(field)) {}
 
   static Status Ok() { return {}; }
 
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The request field the error is about; empty when it is about the whole request.
+  const std::string& field() const { return field_; }
   std::string ToString() const;
 
   friend bool operator==(const Status&, const Status&) = default;
@@ -44,13 +49,33 @@ class [[nodiscard]] Status {
  private:
   ErrorCode code_ = ErrorCode::kOk;
   std::string message_;
+  std::string field_;
 };
 
 inline Status InvalidArgument(std::string message) {
   return {ErrorCode::kInvalidArgument, std::move(message)};
 }
+inline Status InvalidField(std::string field, std::string message) {
+  return {ErrorCode::kInvalidArgument, std::move(message), std::move(field)};
+}
 inline Status NotFound(std::string message) { return {ErrorCode::kNotFound, std::move(message)}; }
 inline Status Internal(std::string message) { return {ErrorCode::kInternal, std::move(message)}; }
+inline Status Unavailable(std::string message) {
+  return {ErrorCode::kUnavailable, std::move(message)};
+}
+inline Status PermissionDenied(std::string message) {
+  return {ErrorCode::kPermissionDenied, std::move(message)};
+}
+inline Status Unauthenticated(std::string message) {
+  return {ErrorCode::kUnauthenticated, std::move(message)};
+}
+inline Status AlreadyExists(std::string message) {
+  return {ErrorCode::kAlreadyExists, std::move(message)};
+}
+inline Status FailedPrecondition(std::string message) {
+  return {ErrorCode::kFailedPrecondition, std::move(message)};
+}
+inline Status Aborted(std::string message) { return {ErrorCode::kAborted, std::move(message)}; }
 
 // A value or the Status that explains its absence (abseil's StatusOr). Accessing the value of
 // an error is a programming error and asserts.

@@ -12,6 +12,8 @@ namespace backbeat::core {
 using Instant = std::chrono::sys_seconds;
 // A wall-clock reading with no zone attached ("2026-03-08 02:30:00" in some zone).
 using LocalSeconds = std::chrono::local_seconds;
+// A record timestamp (created_at, updated_at): the API shows milliseconds.
+using Millis = std::chrono::sys_time<std::chrono::milliseconds>;
 
 // "2026-03-27T09:00:00Z".
 std::string FormatIso8601(Instant t);

@@ -68,6 +68,7 @@ class FieldParser {
                      " list items");
       }
       if (token.empty()) return Error("field has an empty list item");
+      if (token == "?" && text != "?") return Error("value \"?\" must stand alone");
       Result<FieldItem> item = ParseItem(token);
       if (!item.ok()) return item.status();
       Apply(*item, set);
@@ -91,20 +92,23 @@ class FieldParser {
   Status Invalid(std::string_view token) const {
     return Error("value " + Quote(token) + " is invalid");
   }
-  Status OutOfRange(int value) const {
-    return Error("value " + std::to_string(value) + " out of range " +
+  // `digits` as typed (at most the expression's length, which is bounded).
+  Status OutOfRange(std::string_view digits) const {
+    while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+    return Error("value " + std::string(digits) + " out of range " +
                  std::to_string(bounds_.min) + "-" + std::to_string(bounds_.max));
   }
 
-  // A number or a name; range-checked.
-  Result<int> ParseValue(std::string_view token) const {
-    if (token.empty()) return Invalid(token);
+  // A number or a name; range-checked. Text that is neither is reported as the whole list item
+  // `item`, which is what the user can find in the expression.
+  Result<int> ParseValue(std::string_view token, std::string_view item) const {
+    if (token.empty()) return Invalid(item);
     if (std::all_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       int value = 0;
       for (char c : token) {
         value = std::min(value * 10 + (c - '0'), 1000000);  // saturate: still out of range
       }
-      if (value < bounds_.min || value > bounds_.max) return OutOfRange(value);
+      if (value < bounds_.min || value > bounds_.max) return OutOfRange(token);
       return value;
     }
     if (kind_ == FieldKind::kMonth) {
@@ -117,11 +121,11 @@ class FieldParser {
         if (EqualsIgnoreCase(token, kWeekdayNames[i])) return static_cast<int>(i);
       }
     }
-    return Invalid(token);
+    return Invalid(item);
   }
 
   Result<int> ParseStep(std::string_view token) const {
-    const int span = MaxForStar() - bounds_.min;
+    const int span = bounds_.max - bounds_.min;
     if (token.empty() ||
         !std::all_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       return Error("step " + Quote(token) + " is invalid");
@@ -129,7 +133,9 @@ class FieldParser {
     int step = 0;
     for (char c : token) step = std::min(step * 10 + (c - '0'), 1000000);
     if (step < 1 || step > span) {
-      return Error("step " + std::to_string(step) + " out of range 1-" + std::to_string(span));
+      std::string_view digits = token;
+      while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+      return Error("step " + std::string(digits) + " out of range 1-" + std::to_string(span));
     }
     return step;
   }
@@ -144,14 +150,14 @@ class FieldParser {
       if (EqualsIgnoreCase(token, "L")) return FieldItem{Kind::kLastDay, 0, 0, 1};
       if (EqualsIgnoreCase(token, "LW")) return FieldItem{Kind::kLastWeekday, 0, 0, 1};
       if (token.size() > 1 && (token.back() == 'W' || token.back() == 'w')) {
-        Result<int> day = ParseValue(token.substr(0, token.size() - 1));
+        Result<int> day = ParseValue(token.substr(0, token.size() - 1), token);
         if (!day.ok()) return day.status();
         return FieldItem{Kind::kNearestWeekday, *day, *day, 1};
       }
     }
     if (IsWeekday()) {
       if (size_t hash = token.find('#'); hash != std::string_view::npos) {
-        Result<int> day = ParseValue(token.substr(0, hash));
+        Result<int> day = ParseValue(token.substr(0, hash), token);
         if (!day.ok()) return day.status();
         std::string_view nth = token.substr(hash + 1);
         if (nth.empty() || nth.size() > 2 ||
@@ -166,7 +172,7 @@ class FieldParser {
         return Error("value \"L\" needs a weekday before it (5L is the last Friday)");
       }
       if (token.size() > 1 && (token.back() == 'L' || token.back() == 'l')) {
-        Result<int> day = ParseValue(token.substr(0, token.size() - 1));
+        Result<int> day = ParseValue(token.substr(0, token.size() - 1), token);
         if (!day.ok()) return day.status();
         return FieldItem{Kind::kLastOfWeek, *day % 7, *day % 7, 1};
       }
@@ -186,9 +192,9 @@ class FieldParser {
     }
     if (base == "*") return FieldItem{Kind::kAll, bounds_.min, MaxForStar(), step};
     if (size_t dash = base.find('-'); dash != std::string_view::npos) {
-      Result<int> from = ParseValue(base.substr(0, dash));
+      Result<int> from = ParseValue(base.substr(0, dash), token);
       if (!from.ok()) return from.status();
-      Result<int> to = ParseValue(base.substr(dash + 1));
+      Result<int> to = ParseValue(base.substr(dash + 1), token);
       if (!to.ok()) return to.status();
       if (*from > *to) {
         return Error("range " + std::to_string(*from) + "-" + std::to_string(*to) +
@@ -196,7 +202,7 @@ class FieldParser {
       }
       return FieldItem{Kind::kRange, *from, *to, step};
     }
-    Result<int> value = ParseValue(base);
+    Result<int> value = ParseValue(base, token);
     if (!value.ok()) return value.status();
     // "5/15" runs from 5 to the field's end.
     return FieldItem{Kind::kRange, *value, has_step ? std::max(*value, MaxForStar()) : *value,
@@ -231,19 +237,20 @@ class Parser {
     expr.text_ = std::string(text);
     std::string_view body = text;
     if (text.front() == '@') {
+      size_t end = 0;
+      while (end < text.size() && !IsBlank(text[end])) ++end;
+      const std::string_view name = text.substr(0, end);
       const Macro* macro = nullptr;
       for (const Macro& m : kMacros) {
-        if (EqualsIgnoreCase(text, m.name)) macro = &m;
+        if (EqualsIgnoreCase(name, m.name)) macro = &m;
       }
       if (macro == nullptr) {
-        size_t end = 0;
-        while (end < text.size() && !IsBlank(text[end])) ++end;
-        if (end < text.size()) {
-          return InvalidArgument("unexpected text after macro " + Quote(text.substr(0, end)));
-        }
-        return InvalidArgument("unknown macro " + Quote(text) +
+        return InvalidArgument("unknown macro " + Quote(name) +
                                " (expected @yearly, @annually, @monthly, @weekly, @daily, "
                                "@midnight or @hourly)");
+      }
+      if (end < text.size()) {
+        return InvalidArgument("unexpected text after macro " + Quote(name));
       }
       expr.macro_ = std::string(macro->name);
       body = macro->fields;
@@ -290,9 +297,14 @@ class Parser {
       }
     }
     if (!fires) {
-      return InvalidArgument("expression never fires: no date matches day-of-month " +
-                             Quote(parts[3]) + " and day-of-week " + Quote(parts[5]) +
-                             " in month " + Quote(parts[4]));
+      const bool dom = !expr.field(FieldKind::kDayOfMonth).wildcard;
+      const bool dow = !expr.field(FieldKind::kDayOfWeek).wildcard;
+      std::string days = dom && dow ? "day-of-month " + Quote(parts[3]) + " or day-of-week " +
+                                          Quote(parts[5])
+                         : dom      ? "day-of-month " + Quote(parts[3])
+                                    : "day-of-week " + Quote(parts[5]);
+      return InvalidArgument("expression never fires: no date matches " + days + " in month " +
+                             Quote(parts[4]));
     }
     return expr;
   }

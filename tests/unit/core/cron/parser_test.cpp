@@ -50,8 +50,7 @@ TEST(CronParserTest, ParsesListsRangesAndSteps) {
 
 TEST(CronParserTest, ParsesNamesInAnyCase) {
   EXPECT_EQ(MustParse("0 0 1 jan,Mar,DEC *").field(FieldKind::kMonth).bits, Bits({1, 3, 12}));
-  EXPECT_EQ(MustParse("0 0 * * mon-FRI").field(FieldKind::kDayOfWeek).bits,
-            Bits({1, 2, 3, 4, 5}));
+  EXPECT_EQ(MustParse("0 0 * * mon-FRI").field(FieldKind::kDayOfWeek).bits, Bits({1, 2, 3, 4, 5}));
   EXPECT_EQ(MustParse("0 0 * * SUN").field(FieldKind::kDayOfWeek).bits, Bits({0}));
 }
 
@@ -59,6 +58,7 @@ TEST(CronParserTest, SevenAndZeroAreSunday) {
   EXPECT_EQ(MustParse("0 0 * * 7").field(FieldKind::kDayOfWeek).bits, Bits({0}));
   EXPECT_EQ(MustParse("0 0 * * 5-7").field(FieldKind::kDayOfWeek).bits, Bits({0, 5, 6}));
   EXPECT_EQ(MustParse("0 0 * * 0,7").field(FieldKind::kDayOfWeek).bits, Bits({0}));
+  EXPECT_EQ(MustParse("0 0 * * 0-7/7").field(FieldKind::kDayOfWeek).bits, Bits({0}));
 }
 
 TEST(CronParserTest, QuestionMarkIsWildcardInDayFields) {
@@ -94,10 +94,10 @@ TEST(CronParserTest, ExpandsMacros) {
     const char* macro;
     const char* fields;
   };
-  for (Case c : {Case{"@yearly", "0 0 1 1 *"}, Case{"@annually", "0 0 1 1 *"},
-                 Case{"@monthly", "0 0 1 * *"}, Case{"@weekly", "0 0 * * 0"},
-                 Case{"@daily", "0 0 * * *"}, Case{"@midnight", "0 0 * * *"},
-                 Case{"@HOURLY", "0 * * * *"}}) {
+  for (Case c :
+       {Case{"@yearly", "0 0 1 1 *"}, Case{"@annually", "0 0 1 1 *"}, Case{"@monthly", "0 0 1 * *"},
+        Case{"@weekly", "0 0 * * 0"}, Case{"@daily", "0 0 * * *"}, Case{"@midnight", "0 0 * * *"},
+        Case{"@HOURLY", "0 * * * *"}}) {
     CronExpression m = MustParse(c.macro);
     CronExpression f = MustParse(c.fields);
     for (int k = 0; k < kFieldCount; ++k) {
@@ -147,14 +147,15 @@ TEST(CronParserTest, RejectsOutOfRangeValuesNamingFieldAndValue) {
   EXPECT_EQ(ErrorOf("0 0 * 13 *"), "month value 13 out of range 1-12");
   EXPECT_EQ(ErrorOf("0 0 * * 8"), "day-of-week value 8 out of range 0-7");
   EXPECT_EQ(ErrorOf("60 * * * * *", true), "second value 60 out of range 0-59");
-  EXPECT_EQ(ErrorOf("99999999999 * * * *"), "minute value 1000000 out of range 0-59");
+  EXPECT_EQ(ErrorOf("99999999999 * * * *"), "minute value 99999999999 out of range 0-59");
 }
 
 TEST(CronParserTest, RejectsBadSteps) {
   EXPECT_EQ(ErrorOf("*/0 * * * *"), "minute step 0 out of range 1-59");
   EXPECT_EQ(ErrorOf("*/60 * * * *"), "minute step 60 out of range 1-59");
   EXPECT_EQ(ErrorOf("0 */24 * * *"), "hour step 24 out of range 1-23");
-  EXPECT_EQ(ErrorOf("0 0 * * */7"), "day-of-week step 7 out of range 1-6");
+  EXPECT_EQ(ErrorOf("0 0 * * */8"), "day-of-week step 8 out of range 1-7");
+  EXPECT_EQ(ErrorOf("*/0060 * * * *"), "minute step 60 out of range 1-59");
   EXPECT_EQ(ErrorOf("*/ * * * *"), "minute step \"\" is invalid");
   EXPECT_EQ(ErrorOf("*/x * * * *"), "minute step \"x\" is invalid");
   EXPECT_EQ(ErrorOf("1-5/2/3 * * * *"), "minute step \"2/3\" is invalid");
@@ -170,10 +171,15 @@ TEST(CronParserTest, RejectsEmptyItemsAndGarbage) {
   EXPECT_EQ(ErrorOf("1, * * * *"), "minute field has an empty list item");
   EXPECT_EQ(ErrorOf("5x * * * *"), "minute value \"5x\" is invalid");
   EXPECT_EQ(ErrorOf("0 0 * JANUARY *"), "month value \"JANUARY\" is invalid");
-  EXPECT_EQ(ErrorOf("0 0 * * MON-"), "day-of-week value \"\" is invalid");
+  EXPECT_EQ(ErrorOf("0 0 * * MON-"), "day-of-week value \"MON-\" is invalid");
+  EXPECT_EQ(ErrorOf("-5 * * * *"), "minute value \"-5\" is invalid");
+  EXPECT_EQ(ErrorOf("*-5 * * * *"), "minute value \"*-5\" is invalid");
+  EXPECT_EQ(ErrorOf("0 0 1-5W * *"), "day-of-month value \"1-5W\" is invalid");
+  EXPECT_EQ(ErrorOf("0 0 ?,5 * *"), "day-of-month value \"?\" must stand alone");
   EXPECT_EQ(ErrorOf("? * * * *"), "minute value \"?\" is invalid (only day fields accept \"?\")");
   EXPECT_EQ(ErrorOf("0 L * * *"), "hour value \"L\" is invalid");
-  EXPECT_EQ(ErrorOf("0 0 * * L"), "day-of-week value \"L\" needs a weekday before it (5L is the last Friday)");
+  EXPECT_EQ(ErrorOf("0 0 * * L"),
+            "day-of-week value \"L\" needs a weekday before it (5L is the last Friday)");
   EXPECT_EQ(ErrorOf("0 0 15W/2 * *"), "day-of-month value \"15W/2\" is invalid");
 }
 
@@ -189,18 +195,19 @@ TEST(CronParserTest, RejectsUnknownMacros) {
             "unknown macro \"@reboot\" (expected @yearly, @annually, @monthly, @weekly, @daily, "
             "@midnight or @hourly)");
   EXPECT_EQ(ErrorOf("@daily 5"), "unexpected text after macro \"@daily\"");
+  EXPECT_EQ(ErrorOf("@every 5m"),
+            "unknown macro \"@every\" (expected @yearly, @annually, @monthly, @weekly, @daily, "
+            "@midnight or @hourly)");
 }
 
 TEST(CronParserTest, RejectsExpressionsThatNeverFire) {
   EXPECT_EQ(ErrorOf("0 0 30 2 *"),
-            "expression never fires: no date matches day-of-month \"30\" and day-of-week \"*\" "
-            "in month \"2\"");
+            "expression never fires: no date matches day-of-month \"30\" in month \"2\"");
   EXPECT_EQ(ErrorOf("0 0 31 4,6,9,11 *"),
-            "expression never fires: no date matches day-of-month \"31\" and day-of-week \"*\" "
-            "in month \"4,6,9,11\"");
+            "expression never fires: no date matches day-of-month \"31\" in month \"4,6,9,11\"");
   EXPECT_EQ(ErrorOf("0 0 30W 2 *"),
-            "expression never fires: no date matches day-of-month \"30W\" and day-of-week \"*\" "
-            "in month \"2\"");
+            "expression never fires: no date matches day-of-month \"30W\" in month \"2\"");
+  EXPECT_EQ(ErrorOf("0 0 ? 2 MON#6"), "day-of-week occurrence 6 out of range 1-5");
   // Rare but possible: February 29 falling on a Monday, or a fifth Monday in February.
   EXPECT_EQ(ErrorOf("0 0 29 2 *"), "<parsed>");
   EXPECT_EQ(ErrorOf("0 0 ? 2 MON#5"), "<parsed>");

@@ -124,6 +124,16 @@ class FieldParser {
     return Invalid(item);
   }
 
+  static bool IsSpecialDay(std::string_view base) {
+    if (base.find('#') != std::string_view::npos) return true;
+    if (EqualsIgnoreCase(base, "L") || EqualsIgnoreCase(base, "LW")) return true;
+    if (base.size() < 2) return false;
+    char last = static_cast<char>(std::toupper(static_cast<unsigned char>(base.back())));
+    std::string_view head = base.substr(0, base.size() - 1);
+    return (last == 'L' || last == 'W') &&
+           std::all_of(head.begin(), head.end(), [](char c) { return c >= '0' && c <= '9'; });
+  }
+
   Result<int> ParseStep(std::string_view token) const {
     const int span = bounds_.max - bounds_.min;
     if (token.empty() ||
@@ -187,8 +197,9 @@ class FieldParser {
       step = *parsed;
       has_step = true;
       base = token.substr(0, slash);
-      // L, W and # name single days; a step over them means nothing.
-      if (base.find_first_of("LlWw#") != std::string_view::npos) return Invalid(token);
+      // L, LW, 15W, 5L and MON#2 name single days; a step over them means nothing. (Names
+      // such as JUL or WED contain the same letters and stay valid.)
+      if (IsSpecialDay(base)) return Invalid(token);
     }
     if (base == "*") return FieldItem{Kind::kAll, bounds_.min, MaxForStar(), step};
     if (size_t dash = base.find('-'); dash != std::string_view::npos) {

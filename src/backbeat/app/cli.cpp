@@ -4,7 +4,9 @@
 #include <chrono>
 #include <iostream>
 
+#include "backbeat/app/admin_commands.hpp"
 #include "backbeat/app/cron_command.hpp"
+#include "backbeat/app/serve.hpp"
 #include "backbeat/tzdb/zone_database.hpp"
 
 namespace backbeat::app {
@@ -36,6 +38,115 @@ int RunCli(int argc, char** argv) {
   describe_cmd->add_option("expression", describe_expr, "Cron expression")->required();
   describe_cmd->add_flag("--seconds", describe_seconds, "Allow 6-field expressions");
 
+  // backbeat serve: every option also reads an environment variable.
+  ServeConfig serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the HTTP API (and, later, the scheduler)");
+  serve_cmd->add_option("--listen", serve.listen, "Address to listen on (host:port; port 0 = any)")
+      ->envname("BACKBEAT_LISTEN")
+      ->capture_default_str();
+  serve_cmd->add_option("--db", serve.db, "Database URL (sqlite:PATH)")
+      ->envname("BACKBEAT_DB")
+      ->capture_default_str();
+  serve_cmd->add_option("--secret-file", serve.secret_file,
+                        "Server secret for key hashes (default: beside the database; created "
+                        "with mode 0600)")
+      ->envname("BACKBEAT_SECRET_FILE");
+  serve_cmd->add_option("--admin-key-file", serve.admin_key_file,
+                        "Where the first start writes the admin API key (default: "
+                        "admin.key beside the database)")
+      ->envname("BACKBEAT_ADMIN_KEY_FILE");
+  serve_cmd->add_option("--io-threads", serve.io_threads, "Threads for sockets")
+      ->envname("BACKBEAT_IO_THREADS")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  serve_cmd->add_option("--workers", serve.workers, "Threads running requests (storage calls)")
+      ->envname("BACKBEAT_WORKERS")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  serve_cmd->add_option("--max-body", serve.max_body_bytes, "Largest request body in bytes (413)")
+      ->envname("BACKBEAT_MAX_BODY")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1024}, size_t{64} << 20));
+  serve_cmd->add_option("--max-connections", serve.max_connections, "Open connections at most")
+      ->envname("BACKBEAT_MAX_CONNECTIONS")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  serve_cmd->add_option("--rate-limit", serve.rate_limit,
+                        "Requests per second per API key (429 beyond; 0 = unlimited)")
+      ->envname("BACKBEAT_RATE_LIMIT")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  serve_cmd->add_option("--rate-burst", serve.rate_burst, "Burst allowed above --rate-limit")
+      ->envname("BACKBEAT_RATE_BURST")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
+  serve_cmd->add_option("--header-timeout", serve.header_timeout_seconds,
+                        "Seconds to receive a whole request once it starts")
+      ->envname("BACKBEAT_HEADER_TIMEOUT")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 3600.0));
+  serve_cmd->add_option("--idle-timeout", serve.idle_timeout_seconds,
+                        "Seconds an idle keep-alive connection stays open")
+      ->envname("BACKBEAT_IDLE_TIMEOUT")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 86400.0));
+  serve_cmd->add_option("--shutdown-timeout", serve.shutdown_timeout_seconds,
+                        "Seconds in-flight requests get to finish on SIGTERM/SIGINT")
+      ->envname("BACKBEAT_SHUTDOWN_TIMEOUT")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  serve_cmd->add_flag("--allow-seconds", serve.allow_seconds,
+                      "Accept 6-field (seconds) schedules")
+      ->envname("BACKBEAT_ALLOW_SECONDS");
+  serve_cmd->add_option("--log-level", serve.log_level, "debug, info, warn or error")
+      ->envname("BACKBEAT_LOG_LEVEL")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+
+  // Administration, directly on the database.
+  std::string admin_db = "sqlite:./var/backbeat.db";
+  std::string admin_secret;
+  auto add_db = [&](CLI::App* cmd) {
+    cmd->add_option("--db", admin_db, "Database URL")->envname("BACKBEAT_DB")->capture_default_str();
+    cmd->add_option("--secret-file", admin_secret, "Server secret file")
+        ->envname("BACKBEAT_SECRET_FILE");
+  };
+  CLI::App* account_cmd = app.add_subcommand("account", "Manage accounts");
+  account_cmd->require_subcommand(1);
+  std::string account_email, account_name;
+  CLI::App* account_create = account_cmd->add_subcommand("create", "Create an account; prints its id");
+  account_create->add_option("--email", account_email, "Primary email")->required();
+  account_create->add_option("--name", account_name, "Display name");
+  add_db(account_create);
+
+  CLI::App* org_cmd = app.add_subcommand("org", "Manage organizations");
+  org_cmd->require_subcommand(1);
+  std::string org_name, member_org, member_account;
+  bool org_admin = false;
+  CLI::App* org_create = org_cmd->add_subcommand("create", "Create an organization; prints its id");
+  org_create->add_option("--name", org_name, "Name")->required();
+  org_create->add_flag("--admin", org_admin, "Members may act for every account");
+  add_db(org_create);
+  CLI::App* org_add = org_cmd->add_subcommand("add-member", "Add an account to an organization");
+  org_add->add_option("org", member_org, "Organization id")->required();
+  org_add->add_option("account", member_account, "Account id")->required();
+  add_db(org_add);
+
+  CLI::App* key_cmd = app.add_subcommand("key", "Manage API keys");
+  key_cmd->require_subcommand(1);
+  std::string key_account, key_id;
+  std::optional<std::string> key_expires, list_account;
+  CLI::App* key_create = key_cmd->add_subcommand("create", "Create a key; prints it once");
+  key_create->add_option("--account", key_account, "Account the key acts as")->required();
+  key_create->add_option("--expires-in", key_expires, "Lifetime such as 30d, 12h, 90m");
+  add_db(key_create);
+  CLI::App* key_revoke = key_cmd->add_subcommand("revoke", "Revoke a key by id");
+  key_revoke->add_option("id", key_id, "Key id (key_...)")->required();
+  add_db(key_revoke);
+  CLI::App* key_list = key_cmd->add_subcommand("list", "List keys (never the keys themselves)");
+  key_list->add_option("--account", list_account, "Only this account's keys");
+  add_db(key_list);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,6 +166,14 @@ int RunCli(int argc, char** argv) {
   if (describe_cmd->parsed()) {
     return RunCronDescribe(describe_expr, describe_seconds, std::cout, std::cerr);
   }
+  if (serve_cmd->parsed()) return RunServe(serve);
+  AdminContext admin{admin_db, admin_secret, std::cout, std::cerr};
+  if (account_create->parsed()) return CreateAccount(admin, account_email, account_name);
+  if (org_create->parsed()) return CreateOrganization(admin, org_name, org_admin);
+  if (org_add->parsed()) return AddMember(admin, member_org, member_account);
+  if (key_create->parsed()) return CreateKey(admin, key_account, key_expires);
+  if (key_revoke->parsed()) return RevokeKey(admin, key_id);
+  if (key_list->parsed()) return ListKeys(admin, list_account);
   return 2;
 }
 

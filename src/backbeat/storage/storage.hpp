@@ -78,10 +78,12 @@ class AccountStore {
   // AlreadyExists if the id or one of the emails (case-insensitively) is taken.
   virtual core::Status CreateAccount(const core::Account& account) = 0;
   virtual core::Result<core::Account> GetAccount(std::string_view id) = 0;
+  // Every account, oldest first by (created_at, id).
   virtual core::Result<std::vector<core::Account>> ListAccounts() = 0;
   // AlreadyExists if the id or the name is taken.
   virtual core::Status CreateOrganization(const core::Organization& org) = 0;
   virtual core::Result<core::Organization> GetOrganization(std::string_view id) = 0;
+  // Every organization, oldest first by (created_at, id).
   virtual core::Result<std::vector<core::Organization>> ListOrganizations() = 0;
   // Idempotent. NotFound if the organization or the account does not exist.
   virtual core::Status AddMember(std::string_view org_id, std::string_view account_id) = 0;
@@ -93,7 +95,7 @@ class AccountStore {
   virtual core::Status CreateApiKey(const core::ApiKey& key) = 0;
   // The key with this hash, revoked or expired ones included. NotFound if none.
   virtual core::Result<core::ApiKey> FindApiKeyByHash(std::string_view hash) = 0;
-  // Keys of one account, or of all accounts when nullopt; oldest first.
+  // Keys of one account, or of all accounts when nullopt; oldest first by (created_at, id).
   virtual core::Result<std::vector<core::ApiKey>> ListApiKeys(
       std::optional<std::string_view> account_id) = 0;
   // Marks the key revoked at `at` (idempotent: a second revoke keeps the first time).

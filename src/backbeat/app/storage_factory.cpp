@@ -1,0 +1,35 @@
+#include "backbeat/app/storage_factory.hpp"
+
+#include <filesystem>
+
+#include "backbeat/app/files.hpp"
+#include "backbeat/storage/sqlite/sqlite_storage.hpp"
+
+namespace backbeat::app {
+
+core::Result<DatabaseLocation> ParseDatabaseUrl(const std::string& url) {
+  DatabaseLocation loc;
+  std::string_view rest;
+  if (url.starts_with("sqlite://")) {
+    rest = std::string_view(url).substr(9);
+  } else if (url.starts_with("sqlite:")) {
+    rest = std::string_view(url).substr(7);
+  } else {
+    return core::InvalidArgument("unsupported database URL \"" + url +
+                                 "\" (expected sqlite:PATH)");
+  }
+  if (rest.empty()) return core::InvalidArgument("database URL \"" + url + "\" has no path");
+  loc.path = std::string(rest);
+  std::filesystem::path parent = std::filesystem::path(loc.path).parent_path();
+  loc.directory = parent.empty() ? "." : parent.string();
+  return loc;
+}
+
+core::Result<std::unique_ptr<storage::Storage>> OpenStorage(const DatabaseLocation& location) {
+  if (core::Status s = EnsureDirectory(location.directory); !s.ok()) return s;
+  auto opened = storage::sqlite::SqliteStorage::Open(location.path);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<storage::Storage>(std::move(opened).value());
+}
+
+}  // namespace backbeat::app

@@ -1,0 +1,73 @@
+#include "backbeat/service/ids.hpp"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <stdexcept>
+#include <vector>
+
+#include "backbeat/core/task/uuid.hpp"
+
+namespace backbeat::service {
+namespace {
+
+void Fill(unsigned char* out, size_t n) {
+  // RAND_bytes fails only when the OS entropy source is broken; nothing sensible can go on.
+  if (RAND_bytes(out, static_cast<int>(n)) != 1) std::abort();
+}
+
+}  // namespace
+
+std::string Base64Url(const unsigned char* data, size_t size) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  out.reserve((size * 4 + 2) / 3);
+  size_t i = 0;
+  for (; i + 3 <= size; i += 3) {
+    uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8) | data[i + 2];
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (size - i == 1) {
+    uint32_t v = uint32_t{data[i]} << 16;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+  } else if (size - i == 2) {
+    uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+  }
+  return out;
+}
+
+std::string RandomIdSource::NewUuid() {
+  std::array<uint8_t, 16> bytes{};
+  Fill(bytes.data(), bytes.size());
+  return core::UuidV4FromBytes(bytes);
+}
+
+std::string RandomIdSource::NewRunId() {
+  static constexpr char kChars[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::array<unsigned char, 24> bytes{};
+  std::string id = "run_";
+  // Rejection sampling keeps the 36 characters equally likely.
+  while (id.size() < 4 + 24) {
+    Fill(bytes.data(), bytes.size());
+    for (unsigned char b : bytes) {
+      if (b < 252 && id.size() < 4 + 24) id += kChars[b % 36];
+    }
+  }
+  return id;
+}
+
+std::string RandomIdSource::NewToken(size_t random_bytes) {
+  std::vector<unsigned char> bytes(random_bytes);
+  Fill(bytes.data(), bytes.size());
+  return Base64Url(bytes.data(), bytes.size());
+}
+
+}  // namespace backbeat::service

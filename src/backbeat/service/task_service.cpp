@@ -1,0 +1,202 @@
+#include "backbeat/service/task_service.hpp"
+
+#include <unordered_map>
+
+namespace backbeat::service {
+namespace {
+
+core::Status AccessDeniedToAccount() {
+  return core::PermissionDenied("Access denied to specified account_id");
+}
+core::Status AccessDeniedToTask() { return core::PermissionDenied("Access denied to this task"); }
+core::Status TaskNotFound() { return core::NotFound("Task not found"); }
+
+}  // namespace
+
+TaskService::TaskService(storage::Storage& storage, const core::ZoneLookup& zones,
+                         const core::Clock& clock, IdSource& ids, Options options)
+    : storage_(storage), zones_(zones), clock_(clock), ids_(ids), options_(options) {}
+
+std::optional<core::Instant> TaskService::NextSlot(const core::Task& task,
+                                                   core::Instant after) const {
+  auto expr = core::cron::CronExpression::Parse(task.schedule, {.allow_seconds = true});
+  auto zone = zones_.Find(task.timezone);
+  if (!expr.ok() || !zone.ok()) return std::nullopt;
+  return expr->Next(after, **zone);
+}
+
+core::Result<TaskView> TaskService::View(const core::Task& task) {
+  TaskView view;
+  view.task = task;
+  if (task.enabled) {
+    auto expr = core::cron::CronExpression::Parse(task.schedule, {.allow_seconds = true});
+    auto zone = zones_.Find(task.timezone);
+    if (expr.ok() && zone.ok()) {
+      view.upcoming = expr->Upcoming(clock_.NowSeconds(), **zone, options_.upcoming);
+    }
+  }
+  storage::RunQuery runs;
+  runs.task_id = task.id;
+  runs.limit = options_.recent_runs;
+  auto recent = storage_.runs().List(runs);
+  if (!recent.ok()) return recent.status();
+  view.recent_runs = std::move(recent).value();
+  auto owner = storage_.accounts().GetAccount(task.account_id);
+  if (owner.ok() && !owner->emails.empty()) view.owner_email = owner->emails.front();
+  return view;
+}
+
+core::Result<TaskView> TaskService::Create(const core::Principal& caller,
+                                           const CreateTaskInput& input) {
+  if (input.account_id && !caller.CanActFor(*input.account_id)) return AccessDeniedToAccount();
+  core::Task task;
+  task.id = ids_.NewUuid();
+  task.account_id = input.account_id.value_or(caller.account_id);
+  task.artist_account_id = input.artist_account_id;
+  task.title = input.title;
+  task.prompt = input.prompt;
+  task.schedule = input.schedule;
+  task.timezone = input.timezone;
+  task.model = input.model;
+  task.enabled = input.enabled;
+  task.overlap = input.overlap;
+  task.catchup = input.catchup;
+  task.catchup_window_seconds = input.catchup_window_seconds;
+  task.max_attempts = input.max_attempts;
+  task.timeout_seconds = input.timeout_seconds;
+  task.created_at = task.updated_at = clock_.Now();
+  if (task.enabled) task.next_slot = NextSlot(task, clock_.NowSeconds());
+  if (core::Status s = storage_.tasks().Create(task); !s.ok()) return s;
+  return View(task);
+}
+
+core::Result<core::Task> TaskService::GetForChange(const core::Principal& caller,
+                                                   const std::string& id,
+                                                   const std::optional<std::string>& account_id) {
+  if (account_id && !caller.CanActFor(*account_id)) return AccessDeniedToAccount();
+  auto task = storage_.tasks().Get(id);
+  if (!task.ok()) {
+    return task.status().code() == core::ErrorCode::kNotFound ? TaskNotFound() : task.status();
+  }
+  if (!caller.CanActFor(task->account_id)) return AccessDeniedToTask();
+  return task;
+}
+
+core::Result<TaskView> TaskService::Update(const core::Principal& caller,
+                                           const UpdateTaskInput& input) {
+  auto found = GetForChange(caller, input.id, input.account_id);
+  if (!found.ok()) return found.status();
+  core::Task task = std::move(found).value();
+  const bool was_enabled = task.enabled;
+  const std::string old_schedule = task.schedule;
+  const std::string old_zone = task.timezone;
+
+  if (input.title) task.title = *input.title;
+  if (input.prompt) task.prompt = *input.prompt;
+  if (input.schedule) task.schedule = *input.schedule;
+  if (input.artist_account_id) task.artist_account_id = *input.artist_account_id;
+  if (input.model) task.model = *input.model;
+  if (input.timezone) task.timezone = *input.timezone;
+  if (input.enabled) task.enabled = *input.enabled;
+  if (input.overlap) task.overlap = *input.overlap;
+  if (input.catchup) task.catchup = *input.catchup;
+  if (input.catchup_window_seconds) task.catchup_window_seconds = *input.catchup_window_seconds;
+  if (input.max_attempts) task.max_attempts = *input.max_attempts;
+  if (input.timeout_seconds) task.timeout_seconds = *input.timeout_seconds;
+  task.updated_at = clock_.Now();
+
+  // Slots continue from the previous nominal slot unless the schedule, its zone or the
+  // enabled state changed: then they start after now (API.md section 4, PATCH).
+  if (!task.enabled) {
+    task.next_slot.reset();
+  } else if (!was_enabled || task.schedule != old_schedule || task.timezone != old_zone ||
+             !task.next_slot) {
+    task.next_slot = NextSlot(task, clock_.NowSeconds());
+  }
+  if (core::Status s = storage_.tasks().Update(task); !s.ok()) {
+    return s.code() == core::ErrorCode::kNotFound ? TaskNotFound() : s;
+  }
+  return View(task);
+}
+
+core::Status TaskService::Delete(const core::Principal& caller, const DeleteTaskInput& input) {
+  auto found = GetForChange(caller, input.id, input.account_id);
+  if (!found.ok()) return found.status();
+  core::Status s = storage_.tasks().Delete(input.id);
+  return s.code() == core::ErrorCode::kNotFound ? TaskNotFound() : s;
+}
+
+core::Result<TaskPage> TaskService::List(const core::Principal& caller,
+                                         const ListTasksInput& input,
+                                         const std::optional<storage::PageCursor>& after) {
+  storage::TaskQuery query;
+  if (input.account_id) {
+    if (!caller.CanActFor(*input.account_id)) return AccessDeniedToAccount();
+    query.account_ids = std::vector<std::string>{*input.account_id};
+  } else if (caller.is_admin && input.id) {
+    // An admin asking by id alone may read any task.
+  } else {
+    query.account_ids = std::vector<std::string>{caller.account_id};
+  }
+  query.id = input.id;
+  query.artist_account_id = input.artist_account_id;
+  query.enabled = input.enabled;
+  query.limit = input.limit + 1;  // one more tells whether another page exists
+  query.after = after;
+  auto tasks = storage_.tasks().List(query);
+  if (!tasks.ok()) return tasks.status();
+
+  TaskPage page;
+  std::vector<core::Task>& found = *tasks;
+  if (found.size() > input.limit) {
+    found.resize(input.limit);
+    page.next = storage::PageCursor{found.back().created_at, found.back().id};
+  }
+  for (const core::Task& task : found) {
+    auto view = View(task);
+    if (!view.ok()) return view.status();
+    page.tasks.push_back(std::move(view).value());
+  }
+  return page;
+}
+
+RunService::RunService(storage::Storage& storage) : storage_(storage) {}
+
+core::Result<RunService::RunPage> RunService::List(
+    const core::Principal& caller, const ListRunsInput& input,
+    const std::optional<storage::PageCursor>& after) {
+  RunPage page;
+  if (input.run_id) {
+    auto run = storage_.runs().Get(*input.run_id);
+    // Someone else's run is indistinguishable from a missing one (the original leaks it).
+    if (!run.ok() && run.status().code() != core::ErrorCode::kNotFound) return run.status();
+    if (!run.ok() || !caller.CanActFor(run->account_id)) {
+      return core::NotFound("Task run not found");
+    }
+    page.runs.push_back(std::move(run).value());
+    return page;
+  }
+  storage::RunQuery query;
+  if (input.account_id) {
+    if (!caller.CanActFor(*input.account_id)) {
+      return core::PermissionDenied("Access denied to specified account_id");
+    }
+    query.account_ids = std::vector<std::string>{*input.account_id};
+  } else {
+    query.account_ids = std::vector<std::string>{caller.account_id};
+  }
+  query.task_id = input.task_id;
+  query.status = input.status;
+  query.limit = input.limit + 1;
+  query.after = after;
+  auto runs = storage_.runs().List(query);
+  if (!runs.ok()) return runs.status();
+  page.runs = std::move(runs).value();
+  if (page.runs.size() > input.limit) {
+    page.runs.resize(input.limit);
+    page.next = storage::PageCursor{page.runs.back().created_at, page.runs.back().id};
+  }
+  return page;
+}
+
+}  // namespace backbeat::service

@@ -1,0 +1,127 @@
+#include "backbeat/storage/sqlite/group_committer.hpp"
+
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace backbeat::storage::sqlite {
+
+GroupCommitter::GroupCommitter(std::unique_ptr<Connection> connection, size_t max_batch)
+    : max_batch_(max_batch == 0 ? 1 : max_batch),
+      connection_(std::move(connection)),
+      writer_([this] { Loop(); }) {}
+
+GroupCommitter::~GroupCommitter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_ready_.notify_all();
+  writer_.join();
+}
+
+core::Status GroupCommitter::Submit(Work work) {
+  auto unit = std::make_unique<Unit>();
+  unit->work = std::move(work);
+  std::future<core::Status> done = unit->done.get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return core::Unavailable("storage is shutting down");
+    queue_.push_back(std::move(unit));
+  }
+  work_ready_.notify_one();
+  return done.get();
+}
+
+WriteStats GroupCommitter::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+size_t GroupCommitter::pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void GroupCommitter::Loop() {
+  std::vector<std::unique_ptr<Unit>> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      // Drain before stopping: every accepted unit gets an answer.
+      if (queue_.empty()) return;
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    batch.clear();
+  }
+}
+
+core::Status GroupCommitter::RunUnit(Unit& unit) {
+  // Work is ours or a store's; it reports errors as values, but a throw (bad_alloc) must not
+  // kill the writer and leave every later caller blocked.
+  try {
+    return unit.work(*connection_);
+  } catch (const std::exception& e) {
+    return core::Internal(std::string("storage write threw: ") + e.what());
+  } catch (...) {
+    return core::Internal("storage write threw");
+  }
+}
+
+void GroupCommitter::RunBatch(std::vector<std::unique_ptr<Unit>>& batch) {
+  Connection& c = *connection_;
+  std::vector<core::Status> results(batch.size());
+  uint64_t commits = 0;
+  size_t next = 0;
+  while (next < batch.size()) {
+    // One transaction for the units from `first` on; a unit whose failure makes SQLite roll the
+    // whole transaction back (disk full, I/O error) ends it early and the rest start anew.
+    const size_t first = next;
+    if (core::Status begin = c.Exec("BEGIN IMMEDIATE"); !begin.ok()) {
+      for (size_t i = first; i < batch.size(); ++i) results[i] = begin;
+      break;
+    }
+    bool transaction_lost = false;
+    for (; next < batch.size() && !transaction_lost; ++next) {
+      core::Status s = c.Exec("SAVEPOINT unit");
+      if (s.ok()) s = RunUnit(*batch[next]);
+      if (s.ok()) {
+        s = c.Exec("RELEASE unit");
+      } else if (c.InAutocommit()) {
+        transaction_lost = true;
+        for (size_t i = first; i < next; ++i) {
+          if (results[i].ok()) {
+            results[i] = core::Status(s.code(), "transaction rolled back: " + s.message());
+          }
+        }
+      } else {
+        (void)c.Exec("ROLLBACK TO unit");
+        (void)c.Exec("RELEASE unit");
+      }
+      results[next] = std::move(s);
+    }
+    if (transaction_lost) continue;
+    if (core::Status commit = c.Exec("COMMIT"); !commit.ok()) {
+      if (!c.InAutocommit()) (void)c.Exec("ROLLBACK");
+      for (size_t i = first; i < next; ++i) {
+        if (results[i].ok()) results[i] = commit;
+      }
+    } else {
+      ++commits;
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    stats_.units += batch.size();
+    stats_.transactions += commits;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+}
+
+}  // namespace backbeat::storage::sqlite

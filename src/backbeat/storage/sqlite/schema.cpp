@@ -1,0 +1,194 @@
+#include "backbeat/storage/sqlite/schema.hpp"
+
+#include <array>
+#include <string>
+
+namespace backbeat::storage::sqlite {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+// Append-only: a released migration never changes; a schema change is a new entry. Times are
+// INTEGER milliseconds since the Unix epoch (`_ms`) or seconds for cron slots (`_s`). Tables are
+// STRICT so a value of the wrong type is an error rather than a silent conversion.
+constexpr std::array kMigrations = {
+    Migration{1, "tasks, runs, accounts, organizations, api keys", R"sql(
+CREATE TABLE tasks (
+  id                     TEXT    NOT NULL PRIMARY KEY,
+  account_id             TEXT    NOT NULL,
+  artist_account_id      TEXT    NOT NULL,
+  title                  TEXT    NOT NULL,
+  prompt                 TEXT    NOT NULL,
+  schedule               TEXT    NOT NULL,
+  timezone               TEXT    NOT NULL,
+  model                  TEXT,
+  enabled                INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+  overlap                TEXT    NOT NULL CHECK (overlap IN ('skip', 'allow', 'queue')),
+  catchup                TEXT    NOT NULL CHECK (catchup IN ('latest', 'all', 'none')),
+  catchup_window_seconds INTEGER NOT NULL,
+  max_attempts           INTEGER NOT NULL,
+  timeout_seconds        INTEGER NOT NULL,
+  created_at_ms          INTEGER NOT NULL,
+  updated_at_ms          INTEGER NOT NULL,
+  next_slot_s            INTEGER
+) STRICT;
+-- Lists are newest first by (created_at, id): these indexes serve them without sorting.
+CREATE INDEX tasks_by_created ON tasks (created_at_ms DESC, id DESC);
+CREATE INDEX tasks_by_account ON tasks (account_id, created_at_ms DESC, id DESC);
+CREATE INDEX tasks_by_artist ON tasks (artist_account_id, created_at_ms DESC, id DESC);
+
+-- No foreign key to tasks: a deleted task's runs stay readable.
+CREATE TABLE runs (
+  id                  TEXT    NOT NULL PRIMARY KEY,
+  task_id             TEXT    NOT NULL,
+  account_id          TEXT    NOT NULL,
+  artist_account_id   TEXT    NOT NULL,
+  status              TEXT    NOT NULL CHECK (status IN ('QUEUED', 'DELAYED', 'EXECUTING',
+                        'REATTEMPTING', 'COMPLETED', 'FAILED', 'CANCELED', 'CRASHED',
+                        'INTERRUPTED', 'SYSTEM_FAILURE')),
+  slot_s              INTEGER,
+  idempotency_key     TEXT,
+  is_test             INTEGER NOT NULL CHECK (is_test IN (0, 1)),
+  created_at_ms       INTEGER NOT NULL,
+  updated_at_ms       INTEGER NOT NULL,
+  started_at_ms       INTEGER,
+  finished_at_ms      INTEGER,
+  delayed_until_ms    INTEGER,
+  expired_at_ms       INTEGER,
+  ttl_seconds         INTEGER,
+  cost_in_cents       REAL    NOT NULL,
+  base_cost_in_cents  REAL    NOT NULL,
+  duration_ms         INTEGER NOT NULL,
+  payload_json        TEXT    NOT NULL,
+  output_json         TEXT,
+  -- The error is present exactly when error_message is not null.
+  error_message       TEXT,
+  error_name          TEXT,
+  error_stack_trace   TEXT,
+  schedule_expression TEXT    NOT NULL,
+  timezone            TEXT    NOT NULL
+) STRICT;
+-- A slot can never produce two runs, whatever the number of schedulers.
+CREATE UNIQUE INDEX runs_one_per_slot ON runs (task_id, slot_s) WHERE slot_s IS NOT NULL;
+CREATE INDEX runs_by_created ON runs (created_at_ms DESC, id DESC);
+CREATE INDEX runs_by_account ON runs (account_id, created_at_ms DESC, id DESC);
+CREATE INDEX runs_by_task ON runs (task_id, created_at_ms DESC, id DESC);
+CREATE INDEX runs_by_status ON runs (status, created_at_ms DESC, id DESC);
+
+CREATE TABLE run_attempts (
+  run_id            TEXT    NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  position          INTEGER NOT NULL,
+  id                TEXT    NOT NULL,
+  status            TEXT    NOT NULL,
+  created_at_ms     INTEGER NOT NULL,
+  updated_at_ms     INTEGER NOT NULL,
+  started_at_ms     INTEGER,
+  completed_at_ms   INTEGER,
+  error_message     TEXT,
+  error_name        TEXT,
+  error_stack_trace TEXT,
+  PRIMARY KEY (run_id, position)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE accounts (
+  id            TEXT    NOT NULL PRIMARY KEY,
+  name          TEXT    NOT NULL,
+  created_at_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE account_emails (
+  account_id TEXT    NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL,  -- 0 is the primary email
+  email      TEXT    NOT NULL,
+  PRIMARY KEY (account_id, position)
+) STRICT, WITHOUT ROWID;
+-- lower() folds ASCII only; the memory backend folds the same way.
+CREATE UNIQUE INDEX account_emails_unique ON account_emails (lower(email));
+
+CREATE TABLE organizations (
+  id            TEXT    NOT NULL PRIMARY KEY,
+  name          TEXT    NOT NULL UNIQUE,
+  is_admin      INTEGER NOT NULL CHECK (is_admin IN (0, 1)),
+  created_at_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE memberships (
+  org_id     TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  PRIMARY KEY (org_id, account_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX memberships_by_account ON memberships (account_id, org_id);
+
+CREATE TABLE api_keys (
+  id            TEXT    NOT NULL PRIMARY KEY,
+  account_id    TEXT    NOT NULL REFERENCES accounts (id),
+  hash          TEXT    NOT NULL UNIQUE,
+  prefix        TEXT    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER,
+  revoked_at_ms INTEGER
+) STRICT;
+CREATE INDEX api_keys_by_account ON api_keys (account_id, created_at_ms, id);
+CREATE INDEX api_keys_by_created ON api_keys (created_at_ms, id);
+)sql"},
+};
+
+core::Status MigrateLocked(Connection& c) {
+  if (core::Status s = c.ExecScript(R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version       INTEGER NOT NULL PRIMARY KEY,
+  name          TEXT    NOT NULL,
+  applied_at_ms INTEGER NOT NULL
+) STRICT;
+)sql");
+      !s.ok()) {
+    return s;
+  }
+  int64_t current = 0;
+  {
+    core::Result<Statement> stmt =
+        c.Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+    if (!stmt.ok()) return stmt.status();
+    core::Result<bool> row = stmt->Step();
+    if (!row.ok()) return row.status();
+    current = stmt->Int(0);
+  }
+  if (current > LatestSchemaVersion()) {
+    return core::FailedPrecondition("database schema version " + std::to_string(current) +
+                                    " is newer than this backbeat supports (" +
+                                    std::to_string(LatestSchemaVersion()) + "); upgrade backbeat");
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.version <= current) continue;
+    if (core::Status s = c.ExecScript(m.sql); !s.ok()) {
+      return core::Status(
+          s.code(), "applying schema migration " + std::to_string(m.version) + ": " + s.message());
+    }
+    core::Result<Statement> record = c.Prepare(
+        "INSERT INTO schema_migrations (version, name, applied_at_ms) "
+        "VALUES (?1, ?2, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))");
+    if (!record.ok()) return record.status();
+    record->BindInt(1, m.version);
+    record->BindText(2, m.name);
+    if (core::Status s = record->Run(); !s.ok()) return s;
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return kMigrations.back().version; }
+
+core::Status Migrate(Connection& connection) {
+  if (core::Status s = connection.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  core::Status s = MigrateLocked(connection);
+  if (!s.ok()) {
+    if (!connection.InAutocommit()) (void)connection.Exec("ROLLBACK");
+    return s;
+  }
+  return connection.Exec("COMMIT");
+}
+
+}  // namespace backbeat::storage::sqlite

@@ -1,0 +1,88 @@
+#include "backbeat/storage/sqlite/sqlite_storage.hpp"
+
+#include <utility>
+#include <vector>
+
+#include "backbeat/storage/sqlite/account_store.hpp"
+#include "backbeat/storage/sqlite/connection.hpp"
+#include "backbeat/storage/sqlite/group_committer.hpp"
+#include "backbeat/storage/sqlite/read_pool.hpp"
+#include "backbeat/storage/sqlite/run_store.hpp"
+#include "backbeat/storage/sqlite/schema.hpp"
+#include "backbeat/storage/sqlite/task_store.hpp"
+
+namespace backbeat::storage::sqlite {
+namespace {
+
+// Reads one row of one text column (PRAGMA answers).
+core::Result<std::string> QueryText(Connection& c, std::string_view sql) {
+  core::Result<Statement> s = c.Prepare(sql);
+  if (!s.ok()) return s.status();
+  core::Result<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return core::Internal(std::string(sql) + " returned no row");
+  return s->Text(0);
+}
+
+core::Status ConfigureWriter(Connection& c, const std::string& path) {
+  // WAL: readers never block the writer nor it them. The mode is persistent in the file, but
+  // setting it is cheap and also tells us whether the file can have it (":memory:" cannot).
+  core::Result<std::string> mode = QueryText(c, "PRAGMA journal_mode = WAL");
+  if (!mode.ok()) return mode.status();
+  if (*mode != "wal") {
+    return core::FailedPrecondition("cannot use WAL journaling on " + path + " (got " + *mode +
+                                    "); backbeat needs a database file on a local disk");
+  }
+  // FULL: the WAL is fsynced at every commit, so an acknowledged write survives power loss.
+  if (core::Status s = c.Exec("PRAGMA synchronous = FULL"); !s.ok()) return s;
+  return c.Exec("PRAGMA foreign_keys = ON");
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& path,
+                                                                 const SqliteOptions& options) {
+  core::Result<std::unique_ptr<Connection>> writer =
+      Connection::Open(path, Connection::Mode::kReadWrite, options.busy_timeout_ms);
+  if (!writer.ok()) return writer.status();
+  if (core::Status s = ConfigureWriter(**writer, path); !s.ok()) return s;
+  if (core::Status s = Migrate(**writer); !s.ok()) return s;
+
+  std::vector<std::unique_ptr<Connection>> readers;
+  const size_t reader_count = options.read_connections == 0 ? 1 : options.read_connections;
+  for (size_t i = 0; i < reader_count; ++i) {
+    core::Result<std::unique_ptr<Connection>> reader =
+        Connection::Open(path, Connection::Mode::kReadOnly, options.busy_timeout_ms);
+    if (!reader.ok()) return reader.status();
+    readers.push_back(std::move(reader).value());
+  }
+  return std::unique_ptr<SqliteStorage>(new SqliteStorage(
+      std::make_unique<GroupCommitter>(std::move(writer).value(), options.max_batch),
+      std::make_unique<ReadPool>(std::move(readers))));
+}
+
+SqliteStorage::SqliteStorage(std::unique_ptr<GroupCommitter> writer,
+                             std::unique_ptr<ReadPool> readers)
+    : readers_(std::move(readers)),
+      writer_(std::move(writer)),
+      tasks_(std::make_unique<SqliteTaskStore>(*writer_, *readers_)),
+      runs_(std::make_unique<SqliteRunStore>(*writer_, *readers_)),
+      accounts_(std::make_unique<SqliteAccountStore>(*writer_, *readers_)) {}
+
+SqliteStorage::~SqliteStorage() = default;
+
+TaskStore& SqliteStorage::tasks() { return *tasks_; }
+RunStore& SqliteStorage::runs() { return *runs_; }
+AccountStore& SqliteStorage::accounts() { return *accounts_; }
+
+core::Status SqliteStorage::Ping() {
+  return readers_->Read([](Connection& c) -> core::Status {
+    core::Result<Statement> s = c.Prepare("SELECT 1");
+    if (!s.ok()) return s.status();
+    return s->Run();
+  });
+}
+
+WriteStats SqliteStorage::write_stats() const { return writer_->stats(); }
+
+}  // namespace backbeat::storage::sqlite

@@ -123,7 +123,7 @@ std::string Statement::Text(int column) const {
   const unsigned char* text = sqlite3_column_text(stmt_, column);
   int bytes = sqlite3_column_bytes(stmt_, column);
   if (text == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(bytes));
+  return {reinterpret_cast<const char*>(text), static_cast<size_t>(bytes)};
 }
 
 std::optional<std::string> Statement::OptText(int column) const {

@@ -29,8 +29,10 @@ core::Status GroupCommitter::Submit(Work work) {
     std::lock_guard lock(mu_);
     if (stopping_) return core::Unavailable("storage is shutting down");
     queue_.push_back(std::move(unit));
+    // Notified under the lock: once the unit is visible the writer may answer it and the
+    // destructor may run, so the condition variable must not be touched after unlocking.
+    work_ready_.notify_one();
   }
-  work_ready_.notify_one();
   return done.get();
 }
 

@@ -16,14 +16,13 @@ ReadPool::Lease ReadPool::Acquire() {
   available_.wait(lock, [this] { return !idle_.empty(); });
   std::unique_ptr<Connection> connection = std::move(idle_.back());
   idle_.pop_back();
-  return Lease(*this, std::move(connection));
+  return {*this, std::move(connection)};
 }
 
 void ReadPool::Release(std::unique_ptr<Connection> connection) {
-  {
-    std::lock_guard lock(mu_);
-    idle_.push_back(std::move(connection));
-  }
+  std::lock_guard lock(mu_);
+  idle_.push_back(std::move(connection));
+  // Under the lock, so the pool may be destroyed as soon as the last lease is back.
   available_.notify_one();
 }
 

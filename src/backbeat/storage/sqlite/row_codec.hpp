@@ -71,7 +71,7 @@ class Filter {
 // A JSON array of strings, for binding a list as one parameter (`IN (SELECT value FROM
 // json_each(?))`) instead of splicing values into SQL.
 inline std::string JsonStringArray(const std::vector<std::string>& items) {
-  static constexpr char kHex[] = "0123456789abcdef";
+  constexpr std::string_view kHex = "0123456789abcdef";
   std::string out = "[";
   for (size_t i = 0; i < items.size(); ++i) {
     if (i > 0) out += ',';

@@ -163,8 +163,8 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
   for (const Migration& m : kMigrations) {
     if (m.version <= current) continue;
     if (core::Status s = c.ExecScript(m.sql); !s.ok()) {
-      return core::Status(
-          s.code(), "applying schema migration " + std::to_string(m.version) + ": " + s.message());
+      return {s.code(),
+              "applying schema migration " + std::to_string(m.version) + ": " + s.message()};
     }
     core::Result<Statement> record = c.Prepare(
         "INSERT INTO schema_migrations (version, name, applied_at_ms) "

@@ -78,7 +78,7 @@ uint32_t DayRule::DayMask(int year, unsigned month) const {
       dom |= 1u << d;
     }
     for (uint32_t bits = nearest_weekday_bits_ & in_month; bits != 0; bits &= bits - 1) {
-      unsigned d = static_cast<unsigned>(__builtin_ctz(bits));
+      auto d = static_cast<unsigned>(__builtin_ctz(bits));
       unsigned w = weekday(d);
       // The nearest Monday-Friday within the same month, never crossing its edges.
       if (w == 6) d = d > 1 ? d - 1 : d + 2;

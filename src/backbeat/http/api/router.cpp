@@ -65,6 +65,14 @@ std::optional<std::string> Cursor(const std::optional<storage::PageCursor>& next
   return dto::EncodeCursor(*next);
 }
 
+// Where a page starts: the decoded cursor, if one was given.
+core::Result<std::optional<storage::PageCursor>> After(const std::optional<std::string>& cursor) {
+  if (!cursor) return std::optional<storage::PageCursor>();
+  auto decoded = dto::DecodeCursor(*cursor);
+  if (!decoded.ok()) return decoded.status();
+  return std::optional<storage::PageCursor>(*decoded);
+}
+
 }  // namespace
 
 int HttpStatusFor(core::ErrorCode code) {
@@ -147,14 +155,18 @@ Response ApiRouter::Route(const Request& request, std::string_view path, std::st
   return ErrorResponse(core::NotFound("Not found"));
 }
 
-core::Result<core::Principal> ApiRouter::Authenticate(const Request& request, Response* limited) {
+core::Result<core::Principal> ApiRouter::Authenticate(const Request& request,
+                                                      Response* refused) {
   service::Credentials credentials;
   const std::string* api_key = request.Header("x-api-key");
   const std::string* authorization = request.Header("authorization");
   if (api_key) credentials.x_api_key = *api_key;
   if (authorization) credentials.authorization = *authorization;
   if (request.HeaderCount("x-api-key") > 1 || request.HeaderCount("authorization") > 1) {
-    return core::Unauthenticated("Exactly one of x-api-key or Authorization must be provided");
+    core::Status twice =
+        core::Unauthenticated("Exactly one of x-api-key or Authorization must be provided");
+    *refused = ErrorResponse(twice);
+    return twice;
   }
   if (limiter_.enabled()) {
     // Keyed by what was presented, so a flood of bad keys is throttled as well.
@@ -163,23 +175,21 @@ core::Result<core::Principal> ApiRouter::Authenticate(const Request& request, Re
                                                                  : std::string_view(request.remote_address));
     std::chrono::seconds retry_after{1};
     if (!limiter_.Allow(key, RateLimiter::Clock::now(), &retry_after)) {
-      *limited = ErrorResponse(core::Status(core::ErrorCode::kResourceExhausted,
-                                            "Too many requests"));
-      limited->headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
-      return core::Status(core::ErrorCode::kResourceExhausted, "Too many requests");
+      core::Status limited(core::ErrorCode::kResourceExhausted, "Too many requests");
+      *refused = ErrorResponse(limited);
+      refused->headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+      return limited;
     }
   }
-  return services_.auth.Authenticate(credentials);
+  auto principal = services_.auth.Authenticate(credentials);
+  if (!principal.ok()) *refused = ErrorResponse(principal.status());
+  return principal;
 }
 
 Response ApiRouter::Tasks(const Request& request, std::string_view query) {
-  Response limited;
-  auto principal = Authenticate(request, &limited);
-  if (!principal.ok()) {
-    return principal.status().code() == core::ErrorCode::kResourceExhausted
-               ? limited
-               : ErrorResponse(principal.status());
-  }
+  Response refused;
+  auto principal = Authenticate(request, &refused);
+  if (!principal.ok()) return refused;
   const core::Principal& caller = *principal;
   const std::string& method = request.method;
   const dto::DecodeContext ctx{services_.zones, {.allow_seconds = options_.allow_seconds}};
@@ -187,13 +197,9 @@ Response ApiRouter::Tasks(const Request& request, std::string_view query) {
   if (method == "GET") {
     auto input = dto::DecodeListTasksQuery(query);
     if (!input.ok()) return ErrorResponse(input.status());
-    std::optional<storage::PageCursor> after;
-    if (input->cursor) {
-      auto cursor = dto::DecodeCursor(*input->cursor);
-      if (!cursor.ok()) return ErrorResponse(cursor.status());
-      after = *cursor;
-    }
-    auto page = services_.tasks.List(caller, *input, after);
+    auto after = After(input->cursor);
+    if (!after.ok()) return ErrorResponse(after.status());
+    auto page = services_.tasks.List(caller, *input, *after);
     if (!page.ok()) return ErrorResponse(page.status());
     return Json(200, dto::EncodeTasks(Views(page->tasks), Cursor(page->next)));
   }
@@ -225,22 +231,14 @@ Response ApiRouter::Tasks(const Request& request, std::string_view query) {
 }
 
 Response ApiRouter::Runs(const Request& request, std::string_view query) {
-  Response limited;
-  auto principal = Authenticate(request, &limited);
-  if (!principal.ok()) {
-    return principal.status().code() == core::ErrorCode::kResourceExhausted
-               ? limited
-               : ErrorResponse(principal.status());
-  }
+  Response refused;
+  auto principal = Authenticate(request, &refused);
+  if (!principal.ok()) return refused;
   auto input = dto::DecodeListRunsQuery(query);
   if (!input.ok()) return ErrorResponse(input.status());
-  std::optional<storage::PageCursor> after;
-  if (input->cursor) {
-    auto cursor = dto::DecodeCursor(*input->cursor);
-    if (!cursor.ok()) return ErrorResponse(cursor.status());
-    after = *cursor;
-  }
-  auto page = services_.runs.List(*principal, *input, after);
+  auto after = After(input->cursor);
+  if (!after.ok()) return ErrorResponse(after.status());
+  auto page = services_.runs.List(*principal, *input, *after);
   if (!page.ok()) return ErrorResponse(page.status());
   if (input->run_id) return Json(200, dto::EncodeRuns(page->runs, dto::RunForm::kDetail));
   return Json(200, dto::EncodeRuns(page->runs, Cursor(page->next)));

@@ -45,7 +45,8 @@ class ApiRouter final : public Handler {
   Response Route(const Request& request, std::string_view path, std::string_view query);
   Response Tasks(const Request& request, std::string_view query);
   Response Runs(const Request& request, std::string_view query);
-  core::Result<core::Principal> Authenticate(const Request& request, Response* limited);
+  // The caller, or the failure with `refused` set to the response to send (401 or 429).
+  core::Result<core::Principal> Authenticate(const Request& request, Response* refused);
 
   Services services_;
   Options options_;

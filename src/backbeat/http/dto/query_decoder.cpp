@@ -1,3 +1,4 @@
+#include "backbeat/http/dto/no_throw.hpp"
 #include "backbeat/http/dto/query_decoder.hpp"
 
 #include <boost/url/parse_query.hpp>
@@ -171,21 +172,10 @@ Status ReadCursor(const QueryParams& params, std::optional<std::string>& out) {
   return Status::Ok();
 }
 
-template <typename Fn>
-auto NoThrow(Fn&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const std::bad_alloc&) {
-    return core::Internal("out of memory while decoding the query");
-  } catch (const std::exception& e) {
-    return core::Internal(std::string("decoding the query failed: ") + e.what());
-  }
-}
-
 }  // namespace
 
 Result<service::ListTasksInput> DecodeListTasksQuery(std::string_view query) {
-  return NoThrow([&]() -> Result<service::ListTasksInput> {
+  return NoThrow("query", [&]() -> Result<service::ListTasksInput> {
     auto params = QueryParams::Parse(query);
     if (!params.ok()) return params.status();
     service::ListTasksInput in;
@@ -200,7 +190,7 @@ Result<service::ListTasksInput> DecodeListTasksQuery(std::string_view query) {
 }
 
 Result<service::ListRunsInput> DecodeListRunsQuery(std::string_view query) {
-  return NoThrow([&]() -> Result<service::ListRunsInput> {
+  return NoThrow("query", [&]() -> Result<service::ListRunsInput> {
     auto params = QueryParams::Parse(query);
     if (!params.ok()) return params.status();
     service::ListRunsInput in;

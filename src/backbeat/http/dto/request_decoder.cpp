@@ -1,3 +1,4 @@
+#include "backbeat/http/dto/no_throw.hpp"
 #include "backbeat/http/dto/request_decoder.hpp"
 
 #include <array>
@@ -326,23 +327,10 @@ Status DecodeTaskFields(const json::object& obj, const DecodeContext& ctx, Prese
   return Status::Ok();
 }
 
-// Boost.JSON and the standard library throw only on allocation failure; no exception crosses
-// this layer (house style: exceptions are converted at the edge).
-template <typename Fn>
-auto NoThrow(Fn&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const std::bad_alloc&) {
-    return core::Internal("out of memory while decoding the request");
-  } catch (const std::exception& e) {
-    return core::Internal(std::string("decoding the request failed: ") + e.what());
-  }
-}
-
 }  // namespace
 
 Result<service::CreateTaskInput> DecodeCreateTask(std::string_view body, const DecodeContext& ctx) {
-  return NoThrow([&]() -> Result<service::CreateTaskInput> {
+  return NoThrow("request", [&]() -> Result<service::CreateTaskInput> {
     auto obj = ParseObject(body);
     if (!obj.ok()) return obj.status();
     service::UpdateTaskInput fields;
@@ -367,7 +355,7 @@ Result<service::CreateTaskInput> DecodeCreateTask(std::string_view body, const D
 }
 
 Result<service::UpdateTaskInput> DecodeUpdateTask(std::string_view body, const DecodeContext& ctx) {
-  return NoThrow([&]() -> Result<service::UpdateTaskInput> {
+  return NoThrow("request", [&]() -> Result<service::UpdateTaskInput> {
     auto obj = ParseObject(body);
     if (!obj.ok()) return obj.status();
     std::optional<std::string> id;
@@ -381,7 +369,7 @@ Result<service::UpdateTaskInput> DecodeUpdateTask(std::string_view body, const D
 }
 
 Result<service::DeleteTaskInput> DecodeDeleteTask(std::string_view body) {
-  return NoThrow([&]() -> Result<service::DeleteTaskInput> {
+  return NoThrow("request", [&]() -> Result<service::DeleteTaskInput> {
     auto obj = ParseObject(body);
     if (!obj.ok()) return obj.status();
     std::optional<std::string> id;
@@ -396,7 +384,7 @@ Result<service::DeleteTaskInput> DecodeDeleteTask(std::string_view body) {
 }
 
 Result<TriggerTaskRequest> DecodeTrigger(std::string_view body) {
-  return NoThrow([&]() -> Result<TriggerTaskRequest> {
+  return NoThrow("request", [&]() -> Result<TriggerTaskRequest> {
     auto obj = ParseObject(body);
     if (!obj.ok()) return obj.status();
     std::optional<std::string> id;
@@ -417,7 +405,7 @@ Result<TriggerTaskRequest> DecodeTrigger(std::string_view body) {
 }
 
 Result<RunActionRequest> DecodeRunAction(std::string_view body) {
-  return NoThrow([&]() -> Result<RunActionRequest> {
+  return NoThrow("request", [&]() -> Result<RunActionRequest> {
     auto obj = ParseObject(body);
     if (!obj.ok()) return obj.status();
     std::optional<std::string> run_id;

@@ -28,6 +28,11 @@ core::Status WriteAll(int fd, const std::string& content, const std::string& pat
   return core::Status::Ok();
 }
 
+std::string TrimTrailing(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
 }  // namespace
 
 core::Status EnsureDirectory(const std::string& path) {
@@ -60,7 +65,9 @@ core::Result<std::string> ReadOrCreateSecretFile(const std::string& path,
     ::close(fd);
     if (!s.ok()) return s;
     if (created) *created = true;
-    return content_if_new;
+    // The same value a later read of the file returns: the secret must not depend on whether
+    // this process created the file (it keys every API key hash).
+    return TrimTrailing(content_if_new);
   }
   if (errno != EEXIST) return Errno("cannot create", path);
   fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -83,8 +90,7 @@ core::Result<std::string> ReadOrCreateSecretFile(const std::string& path,
   while ((n = ::read(fd, buf, sizeof buf)) > 0) content.append(buf, static_cast<size_t>(n));
   ::close(fd);
   if (n < 0) return Errno("cannot read", path);
-  while (!content.empty() && (content.back() == '\n' || content.back() == ' ')) content.pop_back();
-  return content;
+  return TrimTrailing(std::move(content));
 }
 
 }  // namespace backbeat::app

@@ -88,6 +88,7 @@ int RunServe(const ServeConfig& config) {
   options.max_connections = config.max_connections;
   options.header_timeout = Millis(config.header_timeout_seconds);
   options.idle_timeout = Millis(config.idle_timeout_seconds);
+  options.default_headers = {{"Access-Control-Allow-Origin", "*"}};
   http::Server server(options, router, [&log](const http::AccessRecord& r) {
     log.Info("request", {{"request_id", r.request_id},
                          {"method", r.method},

@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::string_view kTasksAllow = "GET, POST, PATCH, DELETE, OPTIONS";
 constexpr std::string_view kReadAllow = "GET, OPTIONS";
+constexpr std::string_view kProbeAllow = "GET, HEAD, OPTIONS";
 
 Response Json(int status, std::string body) {
   Response r;
@@ -141,8 +142,8 @@ Response ApiRouter::Route(const Request& request, std::string_view path, std::st
     return Runs(request, query);
   }
   if (path == "/healthz" || path == "/readyz" || path == "/openapi.json") {
-    if (method == "OPTIONS") return Preflight(kReadAllow);
-    if (method != "GET" && method != "HEAD") return MethodNotAllowed(kReadAllow);
+    if (method == "OPTIONS") return Preflight(kProbeAllow);
+    if (method != "GET" && method != "HEAD") return MethodNotAllowed(kProbeAllow);
     if (path == "/healthz") return Json(200, R"({"status":"ok"})");
     if (path == "/openapi.json") return Json(200, options_.openapi_json);
     if (draining_) {

@@ -477,6 +477,11 @@ asio::awaitable<bool> Server::Impl::Session::Write(Response response, unsigned v
   for (const auto& [name, value] : response.headers) {
     if (!IsTransportHeader(name)) message.insert(name, value);
   }
+  // Headers every answer carries unless its handler set them, including the answers the
+  // transport writes itself (413, 431, 400, 503): a browser must be able to read those too.
+  for (const auto& [name, value] : server_.options_.default_headers) {
+    if (message.find(name) == message.end()) message.set(name, value);
+  }
   // RFC 9110: 204 and 304 have no content, and 204 carries no Content-Length.
   const bool no_content = response.status == 204 || response.status == 304;
   if (!no_content) {

@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "backbeat/core/status.hpp"
 #include "backbeat/http/message.hpp"
@@ -42,6 +44,9 @@ struct ServerOptions {
   // refusal instead of a hanging connect). At most kMaxRejectingConnections such answers are in
   // flight at once; past that, new connections are closed straight after accept.
   size_t max_connections = 10'000;
+  // Added to every response that does not set them itself, including the transport's own
+  // error answers (for example CORS's Access-Control-Allow-Origin).
+  std::vector<std::pair<std::string, std::string>> default_headers{};
 };
 
 // The HTTP/1.1 transport: accepts connections, parses requests with limits and timeouts, runs

@@ -25,7 +25,7 @@ std::optional<core::Instant> TaskService::NextSlot(const core::Task& task,
   return expr->Next(after, **zone);
 }
 
-core::Result<TaskView> TaskService::View(const core::Task& task) {
+core::Result<TaskView> TaskService::View(const core::Task& task, bool may_have_runs) {
   TaskView view;
   view.task = task;
   if (task.enabled) {
@@ -35,12 +35,14 @@ core::Result<TaskView> TaskService::View(const core::Task& task) {
       view.upcoming = expr->Upcoming(clock_.NowSeconds(), **zone, options_.upcoming);
     }
   }
-  storage::RunQuery runs;
-  runs.task_id = task.id;
-  runs.limit = options_.recent_runs;
-  auto recent = storage_.runs().List(runs);
-  if (!recent.ok()) return recent.status();
-  view.recent_runs = std::move(recent).value();
+  if (may_have_runs) {
+    storage::RunQuery runs;
+    runs.task_id = task.id;
+    runs.limit = options_.recent_runs;
+    auto recent = storage_.runs().List(runs);
+    if (!recent.ok()) return recent.status();
+    view.recent_runs = std::move(recent).value();
+  }
   auto owner = storage_.accounts().GetAccount(task.account_id);
   if (owner.ok() && !owner->emails.empty()) view.owner_email = owner->emails.front();
   return view;
@@ -67,7 +69,8 @@ core::Result<TaskView> TaskService::Create(const core::Principal& caller,
   task.created_at = task.updated_at = clock_.Now();
   if (task.enabled) task.next_slot = NextSlot(task, clock_.NowSeconds());
   if (core::Status s = storage_.tasks().Create(task); !s.ok()) return s;
-  return View(task);
+  // A task created this instant under a fresh id has no runs: skip the query.
+  return View(task, /*may_have_runs=*/false);
 }
 
 core::Result<core::Task> TaskService::GetForChange(const core::Principal& caller,

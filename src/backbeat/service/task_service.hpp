@@ -53,7 +53,7 @@ class TaskService {
   std::optional<core::Instant> NextSlot(const core::Task& task, core::Instant after) const;
 
  private:
-  core::Result<TaskView> View(const core::Task& task);
+  core::Result<TaskView> View(const core::Task& task, bool may_have_runs = true);
   // Fetches a task the caller may change: NotFound or PermissionDenied otherwise.
   core::Result<core::Task> GetForChange(const core::Principal& caller, const std::string& id,
                                         const std::optional<std::string>& account_id);

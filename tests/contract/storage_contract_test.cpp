@@ -18,6 +18,7 @@
 #include "backbeat/storage/memory/memory_storage.hpp"
 #include "backbeat/storage/sqlite/sqlite_storage.hpp"
 #include "backbeat/storage/storage.hpp"
+#include "tests/contract/backends.hpp"
 #include "tests/contract/storage_test_util.hpp"
 
 namespace backbeat::storage {
@@ -33,28 +34,6 @@ using testing::Sec;
 using testing::TempDir;
 using ::testing::UnorderedElementsAre;
 using testing::Uuid;
-
-struct Backend {
-  std::string name;
-  // Makes a fresh, empty storage; may keep its files under `dir`. Null on failure.
-  std::function<std::unique_ptr<Storage>(const TempDir& dir)> make;
-};
-
-// Names the backend in failure messages instead of dumping the struct's bytes.
-void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
-
-const std::array kBackends = {
-    Backend{"Memory", [](const TempDir&) { return std::make_unique<memory::MemoryStorage>(); }},
-    Backend{"Sqlite",
-            [](const TempDir& dir) -> std::unique_ptr<Storage> {
-              auto opened = sqlite::SqliteStorage::Open(dir.File("backbeat.db"));
-              if (!opened.ok()) {
-                ADD_FAILURE() << opened.status().ToString();
-                return nullptr;
-              }
-              return std::move(opened).value();
-            }},
-};
 
 class StorageContractTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -887,8 +866,6 @@ TEST_P(StorageContractTest, ConcurrentInsertsOfOneSlotYieldExactlyOneRun) {
   EXPECT_EQ(exists.load(), kThreads - 1);
   EXPECT_EQ(RunIds(runs().List({})).size(), 1u);
 }
-
-std::string BackendName(const ::testing::TestParamInfo<Backend>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageContractTest, ::testing::ValuesIn(kBackends),
                          BackendName);

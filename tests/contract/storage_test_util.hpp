@@ -110,6 +110,11 @@ inline core::Run FullRun(const std::string& id, const std::string& task_id,
   r.attempts = {first, second};
   r.schedule_expression = "0 9 * * MON";
   r.timezone = "Europe/Paris";
+  r.max_attempts = 7;
+  r.timeout_seconds = 90;
+  r.exclusive = true;
+  r.lease_owner = "node-a";
+  r.lease_expires_at = Ms(created_ms + 60);
   return r;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +42,86 @@ struct RunQuery {
   std::optional<PageCursor> after;
 };
 
+// Lifecycle facts every backend applies the same way.
+// Waiting to start (or to start again): QUEUED, DELAYED, REATTEMPTING.
+inline bool IsWaiting(core::RunStatus s) {
+  return s == core::RunStatus::kQueued || s == core::RunStatus::kDelayed ||
+         s == core::RunStatus::kReattempting;
+}
+// When a waiting run may start.
+inline core::Millis AvailableAt(const core::Run& r) {
+  return r.delayed_until.value_or(r.created_at);
+}
+// When a run that has not started expires (created_at + ttl); nullopt without a TTL.
+inline std::optional<core::Millis> TtlDeadline(const core::Run& r) {
+  if (!r.ttl_seconds) return std::nullopt;
+  return r.created_at + std::chrono::seconds(*r.ttl_seconds);
+}
+
+// A run to write only if the stored run is still in the state the writer last saw: the status,
+// and for an EXECUTING run the lease owner. Guards make lifecycle changes safe against races
+// (a cancel during an attempt, a lease taken over by another node).
+struct GuardedRun {
+  core::Run run;
+  core::RunStatus expected_status = core::RunStatus::kQueued;
+  std::optional<std::string> expected_owner;  // checked when set
+};
+
+struct ClaimRequest {
+  std::string owner;         // the claiming node
+  core::Millis now{};        // runs available at or before this are due
+  size_t limit = 0;          // most runs to claim
+  int per_account_limit = 0;  // most EXECUTING runs per account, all nodes; 0: unlimited
+};
+
+// A manual ("run now") run and how to insert it.
+struct ManualRunRequest {
+  core::Run run;  // slot unset; idempotency_key optional
+  // A run of the same task with the same idempotency key created at or after this instant is
+  // answered instead of inserting a new one.
+  core::Millis idempotency_since{};
+  // Refuse (FailedPrecondition) while the task has an active run (overlap "skip").
+  bool refuse_if_active = false;
+};
+struct ManualRunResult {
+  core::Run run;
+  bool created = false;  // false: an earlier run with the same idempotency key
+};
+
+// Slots of a task that produced no run, recorded so that none is ever silently lost: a range of
+// consecutive slots with one reason ("overlap", "outside_catchup_window", ...).
+struct SlotSkip {
+  std::string task_id;
+  std::string account_id;
+  core::Instant first{};
+  core::Instant last{};
+  int64_t count = 0;
+  std::string reason;
+  core::Millis recorded_at{};
+  friend bool operator==(const SlotSkip&, const SlotSkip&) = default;
+};
+
+// A due task as the scheduler sees it inside the firing transaction.
+struct DueTask {
+  core::Task task;
+  int active_runs = 0;  // runs of the task that are not final
+};
+
+// What the scheduler decided for one due task; written in the same transaction.
+struct FireDecision {
+  std::vector<core::Run> runs;  // slot runs to create
+  std::vector<SlotSkip> skips;
+  std::optional<core::Instant> next_slot;  // nullopt: the schedule never fires again
+};
+
+struct FireSummary {
+  size_t tasks = 0;            // due tasks decided
+  size_t runs = 0;             // runs created
+  size_t duplicate_runs = 0;   // slots that already had a run (a race or a replayed decision)
+  int64_t skipped_slots = 0;   // slots recorded as skipped
+  bool more = false;           // `limit` tasks were due: call again
+};
+
 // All methods are thread-safe and blocking: call them from a storage pool, never from an I/O
 // thread. Every write is durable (committed and synced) when it returns OK. Backend failures
 // map to kUnavailable (retry the call) or kAborted (retry the transaction).
@@ -53,6 +135,9 @@ class TaskStore {
   // Matching tasks, newest first, at most `limit`.
   virtual core::Result<std::vector<core::Task>> List(const TaskQuery& query) = 0;
   // Replaces every field of the stored task with the same id, atomically. NotFound if absent.
+  // The stored next_slot is kept unless the schedule, zone or enabled state changes (or none is
+  // stored): the scheduler advances it meanwhile, and a write from an older read must not undo
+  // that.
   virtual core::Status Update(const core::Task& task) = 0;
   // Deletes the task and its schedule atomically; its runs stay. NotFound if absent.
   virtual core::Status Delete(std::string_view id) = 0;
@@ -70,6 +155,52 @@ class RunStore {
   virtual core::Result<core::Run> Get(std::string_view id) = 0;
   // Matching runs, newest first, at most `limit`.
   virtual core::Result<std::vector<core::Run>> List(const RunQuery& query) = 0;
+
+  // --- Execution ---
+  // Atomically claims up to `limit` runnable runs for `request.owner`, oldest available first.
+  // Runnable: QUEUED, DELAYED or REATTEMPTING, available (delayed_until, else created_at) at or
+  // before `now`, not past its TTL, not exclusive while an older run of its task is active, and
+  // its account below `per_account_limit` EXECUTING runs. `start` turns each into its EXECUTING
+  // state (status, attempt, lease); the store writes and returns those.
+  virtual core::Result<std::vector<core::Run>> Claim(
+      const ClaimRequest& request, const std::function<core::Run(core::Run)>& start) = 0;
+  // Extends to `until` the leases of the given runs that are still EXECUTING under `owner`.
+  // Answers the ids among them that are not (canceled, finished, taken over): stop those.
+  virtual core::Result<std::vector<std::string>> Renew(std::string_view owner,
+                                                       const std::vector<std::string>& run_ids,
+                                                       core::Millis until) = 0;
+  // Writes every update whose guard still holds, in one transaction. One status per update, in
+  // order: OK, Aborted (the stored run moved on) or NotFound.
+  virtual core::Result<std::vector<core::Status>> ReplaceIf(
+      const std::vector<GuardedRun>& updates) = 0;
+  // EXECUTING runs whose lease ended before `now`, and waiting runs past their TTL (created_at
+  // + ttl before `now`), at most `limit`, oldest first.
+  virtual core::Result<std::vector<core::Run>> ListStale(core::Millis now, size_t limit) = 0;
+  // Inserts a manual run (see ManualRunRequest), atomically with its checks.
+  virtual core::Result<ManualRunResult> InsertManual(const ManualRunRequest& request) = 0;
+  // Deletes up to `limit` final runs that finished before `before`; answers how many.
+  virtual core::Result<size_t> Prune(core::Millis before, size_t limit) = 0;
+  // How many runs are in each status (statuses with none are left out).
+  virtual core::Result<std::vector<std::pair<core::RunStatus, int64_t>>> CountByStatus() = 0;
+};
+
+// The firing side of the scheduler: due tasks, their next slots and recorded skips.
+class ScheduleStore {
+ public:
+  virtual ~ScheduleStore() = default;
+  // The earliest next slot of any enabled task; nullopt when none.
+  virtual core::Result<std::optional<core::Instant>> EarliestSlot() = 0;
+  // In one transaction: takes up to `limit` enabled tasks whose next slot is at or before `now`
+  // (earliest first), asks `decide` for each (called inside the transaction: keep it pure and
+  // fast), inserts the runs (a slot that already has a run is left as it is and counted as a
+  // duplicate), records the skips and sets each task's next slot.
+  virtual core::Result<FireSummary> FireDue(
+      core::Instant now, size_t limit, const std::function<FireDecision(const DueTask&)>& decide) = 0;
+  // Skips recorded for one task, newest first, at most `limit`.
+  virtual core::Result<std::vector<SlotSkip>> ListSkips(std::string_view task_id,
+                                                        size_t limit) = 0;
+  // Deletes up to `limit` skip records made before `before`; answers how many.
+  virtual core::Result<size_t> PruneSkips(core::Millis before, size_t limit) = 0;
 };
 
 class AccountStore {
@@ -110,6 +241,7 @@ class Storage {
   virtual TaskStore& tasks() = 0;
   virtual RunStore& runs() = 0;
   virtual AccountStore& accounts() = 0;
+  virtual ScheduleStore& schedule() = 0;
   // A cheap check that the database answers (for /readyz).
   virtual core::Status Ping() = 0;
 };

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backbeat/core/task/task.hpp"
 #include "backbeat/core/time/instant.hpp"
 
 namespace backbeat::core {
@@ -28,6 +29,8 @@ std::string_view RunStatusName(RunStatus s);  // "QUEUED", ...
 std::optional<RunStatus> ParseRunStatus(std::string_view s);
 // COMPLETED, FAILED, CANCELED, CRASHED, INTERRUPTED, SYSTEM_FAILURE.
 bool IsFinal(RunStatus s);
+// QUEUED, DELAYED, EXECUTING, REATTEMPTING: the run still counts for overlap.
+inline bool IsActive(RunStatus s) { return !IsFinal(s); }
 
 struct RunError {
   std::string message;
@@ -75,6 +78,17 @@ struct Run {
   // The schedule as it was when the run was created (detail form's `schedule`).
   std::string schedule_expression;
   std::string timezone = "UTC";
+
+  // Execution bookkeeping, not part of the API's run object. Copied from the task when the run
+  // is created, so a later change to the task does not change a run already made.
+  int max_attempts = kDefaultMaxAttempts;
+  int timeout_seconds = kDefaultTimeoutSeconds;
+  // Must not start while an older run of its task is still active (overlap "queue").
+  bool exclusive = false;
+  // While EXECUTING: the node holding the run and when its lease ends unless renewed.
+  std::optional<std::string> lease_owner;
+  std::optional<Millis> lease_expires_at;
+
   friend bool operator==(const Run&, const Run&) = default;
 };
 

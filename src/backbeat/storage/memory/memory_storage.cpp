@@ -66,7 +66,30 @@ struct State {
   std::set<std::pair<std::string, std::string>> memberships;  // (org_id, account_id)
   std::map<std::string, core::ApiKey, std::less<>> keys;
   std::map<std::string, std::string, std::less<>> key_by_hash;  // hash -> key id
+  std::vector<SlotSkip> skips;  // in recording order
 };
+
+bool Older(const core::Run& a, const core::Run& b) {
+  return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+}
+
+bool HasOlderActiveRun(const State& s, const core::Run& run) {
+  for (const auto& [id, other] : s.runs) {
+    if (other.task_id == run.task_id && id != run.id && core::IsActive(other.status) &&
+        Older(other, run)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int ActiveRunsOf(const State& s, std::string_view task_id) {
+  int n = 0;
+  for (const auto& [id, r] : s.runs) {
+    if (r.task_id == task_id && core::IsActive(r.status)) ++n;
+  }
+  return n;
+}
 
 class MemoryTaskStore final : public TaskStore {
  public:
@@ -104,7 +127,12 @@ class MemoryTaskStore final : public TaskStore {
     std::lock_guard lock(s_.mu);
     auto it = s_.tasks.find(task.id);
     if (it == s_.tasks.end()) return core::NotFound("task " + task.id + " not found");
+    const core::Task& stored = it->second;
+    const bool keep_slot = stored.schedule == task.schedule && stored.timezone == task.timezone &&
+                           stored.enabled == task.enabled && stored.next_slot.has_value();
+    std::optional<core::Instant> next_slot = keep_slot ? stored.next_slot : task.next_slot;
     it->second = task;
+    it->second.next_slot = next_slot;
     return Status::Ok();
   }
 
@@ -159,6 +187,212 @@ class MemoryRunStore final : public RunStore {
       matches.push_back(&r);
     }
     return NewestFirstPage(std::move(matches), q.after, q.limit);
+  }
+
+  core::Result<std::vector<core::Run>> Claim(
+      const ClaimRequest& request, const std::function<core::Run(core::Run)>& start) override {
+    std::lock_guard lock(s_.mu);
+    std::vector<core::Run*> candidates;
+    std::map<std::string, int> executing;  // account -> EXECUTING runs
+    for (auto& [id, r] : s_.runs) {
+      if (r.status == core::RunStatus::kExecuting) ++executing[r.account_id];
+      if (!IsWaiting(r.status) || AvailableAt(r) > request.now) continue;
+      if (std::optional<core::Millis> ttl = TtlDeadline(r); ttl && *ttl < request.now) continue;
+      candidates.push_back(&r);
+    }
+    std::sort(candidates.begin(), candidates.end(), [](const core::Run* a, const core::Run* b) {
+      return std::make_tuple(AvailableAt(*a), a->created_at, a->id) <
+             std::make_tuple(AvailableAt(*b), b->created_at, b->id);
+    });
+    std::vector<core::Run> out;
+    for (core::Run* r : candidates) {
+      if (out.size() >= request.limit) break;
+      if (request.per_account_limit > 0 &&
+          executing[r->account_id] >= request.per_account_limit) {
+        continue;
+      }
+      if (r->exclusive && HasOlderActiveRun(s_, *r)) continue;
+      *r = start(*r);
+      ++executing[r->account_id];
+      out.push_back(*r);
+    }
+    return out;
+  }
+
+  core::Result<std::vector<std::string>> Renew(std::string_view owner,
+                                               const std::vector<std::string>& run_ids,
+                                               core::Millis until) override {
+    std::lock_guard lock(s_.mu);
+    std::vector<std::string> lost;
+    for (const std::string& id : run_ids) {
+      auto it = s_.runs.find(id);
+      if (it == s_.runs.end() || it->second.status != core::RunStatus::kExecuting ||
+          it->second.lease_owner != owner) {
+        lost.push_back(id);
+        continue;
+      }
+      it->second.lease_expires_at = until;
+    }
+    return lost;
+  }
+
+  core::Result<std::vector<Status>> ReplaceIf(const std::vector<GuardedRun>& updates) override {
+    std::lock_guard lock(s_.mu);
+    std::vector<Status> out;
+    for (const GuardedRun& u : updates) {
+      auto it = s_.runs.find(u.run.id);
+      if (it == s_.runs.end()) {
+        out.push_back(core::NotFound("run " + u.run.id + " not found"));
+      } else if (it->second.status != u.expected_status ||
+                 (u.expected_owner && it->second.lease_owner != u.expected_owner)) {
+        out.push_back(core::Aborted("run " + u.run.id + " changed"));
+      } else {
+        it->second = u.run;
+        out.push_back(Status::Ok());
+      }
+    }
+    return out;
+  }
+
+  core::Result<std::vector<core::Run>> ListStale(core::Millis now, size_t limit) override {
+    std::lock_guard lock(s_.mu);
+    std::vector<const core::Run*> stale;
+    for (const auto& [id, r] : s_.runs) {
+      bool lease_ended = r.status == core::RunStatus::kExecuting && r.lease_expires_at &&
+                         *r.lease_expires_at < now;
+      std::optional<core::Millis> ttl = TtlDeadline(r);
+      bool expired = IsWaiting(r.status) && !r.started_at && ttl && *ttl < now;
+      if (lease_ended || expired) stale.push_back(&r);
+    }
+    std::sort(stale.begin(), stale.end(),
+              [](const core::Run* a, const core::Run* b) { return Older(*a, *b); });
+    std::vector<core::Run> out;
+    for (const core::Run* r : stale) {
+      if (out.size() >= limit) break;
+      out.push_back(*r);
+    }
+    return out;
+  }
+
+  core::Result<ManualRunResult> InsertManual(const ManualRunRequest& request) override {
+    std::lock_guard lock(s_.mu);
+    const core::Run& run = request.run;
+    if (run.idempotency_key) {
+      const core::Run* found = nullptr;
+      for (const auto& [id, r] : s_.runs) {
+        if (r.task_id == run.task_id && !r.slot && r.idempotency_key == run.idempotency_key &&
+            r.created_at >= request.idempotency_since && (!found || Older(*found, r))) {
+          found = &r;
+        }
+      }
+      if (found) return ManualRunResult{*found, false};
+    }
+    if (request.refuse_if_active && ActiveRunsOf(s_, run.task_id) > 0) {
+      return core::FailedPrecondition("Task already has an active run");
+    }
+    if (!s_.runs.emplace(run.id, run).second) {
+      return core::AlreadyExists("run " + run.id + " already exists");
+    }
+    return ManualRunResult{run, true};
+  }
+
+  core::Result<size_t> Prune(core::Millis before, size_t limit) override {
+    std::lock_guard lock(s_.mu);
+    size_t n = 0;
+    for (auto it = s_.runs.begin(); it != s_.runs.end() && n < limit;) {
+      const core::Run& r = it->second;
+      if (core::IsFinal(r.status) && r.finished_at && *r.finished_at < before) {
+        if (r.slot) s_.run_slots.erase({r.task_id, *r.slot});
+        it = s_.runs.erase(it);
+        ++n;
+      } else {
+        ++it;
+      }
+    }
+    return n;
+  }
+
+  core::Result<std::vector<std::pair<core::RunStatus, int64_t>>> CountByStatus() override {
+    std::lock_guard lock(s_.mu);
+    std::map<core::RunStatus, int64_t> counts;
+    for (const auto& [id, r] : s_.runs) ++counts[r.status];
+    return std::vector<std::pair<core::RunStatus, int64_t>>(counts.begin(), counts.end());
+  }
+
+ private:
+  State& s_;
+};
+
+class MemoryScheduleStore final : public ScheduleStore {
+ public:
+  explicit MemoryScheduleStore(State& state) : s_(state) {}
+
+  core::Result<std::optional<core::Instant>> EarliestSlot() override {
+    std::lock_guard lock(s_.mu);
+    std::optional<core::Instant> earliest;
+    for (const auto& [id, t] : s_.tasks) {
+      if (t.enabled && t.next_slot && (!earliest || *t.next_slot < *earliest)) {
+        earliest = t.next_slot;
+      }
+    }
+    return earliest;
+  }
+
+  core::Result<FireSummary> FireDue(
+      core::Instant now, size_t limit,
+      const std::function<FireDecision(const DueTask&)>& decide) override {
+    std::lock_guard lock(s_.mu);
+    std::vector<core::Task*> due;
+    for (auto& [id, t] : s_.tasks) {
+      if (t.enabled && t.next_slot && *t.next_slot <= now) due.push_back(&t);
+    }
+    std::sort(due.begin(), due.end(), [](const core::Task* a, const core::Task* b) {
+      return std::tie(*a->next_slot, a->id) < std::tie(*b->next_slot, b->id);
+    });
+    FireSummary summary;
+    summary.more = due.size() > limit;
+    if (due.size() > limit) due.resize(limit);
+    for (core::Task* t : due) {
+      FireDecision d = decide(DueTask{*t, ActiveRunsOf(s_, t->id)});
+      for (core::Run& run : d.runs) {
+        if (!run.slot || s_.run_slots.contains({run.task_id, *run.slot}) ||
+            s_.runs.contains(run.id)) {
+          ++summary.duplicate_runs;
+          continue;
+        }
+        s_.run_slots.emplace(run.task_id, *run.slot);
+        s_.runs.emplace(run.id, std::move(run));
+        ++summary.runs;
+      }
+      for (SlotSkip& skip : d.skips) {
+        summary.skipped_slots += skip.count;
+        s_.skips.push_back(std::move(skip));
+      }
+      t->next_slot = d.next_slot;
+      ++summary.tasks;
+    }
+    return summary;
+  }
+
+  core::Result<std::vector<SlotSkip>> ListSkips(std::string_view task_id,
+                                                size_t limit) override {
+    std::lock_guard lock(s_.mu);
+    std::vector<SlotSkip> out;
+    for (auto it = s_.skips.rbegin(); it != s_.skips.rend() && out.size() < limit; ++it) {
+      if (it->task_id == task_id) out.push_back(*it);
+    }
+    return out;
+  }
+
+  core::Result<size_t> PruneSkips(core::Millis before, size_t limit) override {
+    std::lock_guard lock(s_.mu);
+    size_t n = 0;
+    std::erase_if(s_.skips, [&](const SlotSkip& skip) {
+      if (n >= limit || skip.recorded_at >= before) return false;
+      ++n;
+      return true;
+    });
+    return n;
   }
 
  private:
@@ -312,6 +546,7 @@ class MemoryStorage::Impl {
   MemoryTaskStore tasks{state};
   MemoryRunStore runs{state};
   MemoryAccountStore accounts{state};
+  MemoryScheduleStore schedule{state};
 };
 
 MemoryStorage::MemoryStorage() : impl_(std::make_unique<Impl>()) {}
@@ -320,6 +555,7 @@ MemoryStorage::~MemoryStorage() = default;
 TaskStore& MemoryStorage::tasks() { return impl_->tasks; }
 RunStore& MemoryStorage::runs() { return impl_->runs; }
 AccountStore& MemoryStorage::accounts() { return impl_->accounts; }
+ScheduleStore& MemoryStorage::schedule() { return impl_->schedule; }
 core::Status MemoryStorage::Ping() { return core::Status::Ok(); }
 
 }  // namespace backbeat::storage::memory

@@ -23,6 +23,7 @@ class MemoryStorage final : public Storage {
   TaskStore& tasks() override;
   RunStore& runs() override;
   AccountStore& accounts() override;
+  ScheduleStore& schedule() override;
   core::Status Ping() override;
 
  private:

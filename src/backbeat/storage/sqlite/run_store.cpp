@@ -1,8 +1,12 @@
 #include "backbeat/storage/sqlite/run_store.hpp"
 
+#include <algorithm>
 #include <string>
+#include <tuple>
+#include <unordered_map>
 
 #include "backbeat/storage/sqlite/row_codec.hpp"
+#include "backbeat/storage/sqlite/submit.hpp"
 
 namespace backbeat::storage::sqlite {
 namespace {
@@ -18,7 +22,46 @@ constexpr std::string_view kColumns =
     "id, task_id, account_id, artist_account_id, status, slot_s, idempotency_key, is_test, "
     "created_at_ms, updated_at_ms, started_at_ms, finished_at_ms, delayed_until_ms, "
     "expired_at_ms, ttl_seconds, cost_in_cents, base_cost_in_cents, duration_ms, payload_json, "
-    "output_json, error_message, error_name, error_stack_trace, schedule_expression, timezone";
+    "output_json, error_message, error_name, error_stack_trace, schedule_expression, timezone, "
+    "max_attempts, timeout_seconds, exclusive, lease_owner, lease_expires_ms, available_at_ms";
+constexpr int kColumnCount = 31;
+
+// "?1, ?2, ..., ?n"
+std::string Placeholders(int n) {
+  std::string out;
+  for (int i = 1; i <= n; ++i) {
+    if (i > 1) out += ", ";
+    out += "?" + std::to_string(i);
+  }
+  return out;
+}
+
+// "col1 = ?1, col2 = ?2, ..." over kColumns, for updates that rewrite a whole run.
+std::string Assignments() {
+  std::string out;
+  int index = 1;
+  std::string_view rest = kColumns;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view col = rest.substr(0, comma);
+    while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+    if (!out.empty()) out += ", ";
+    out += std::string(col) + " = ?" + std::to_string(index++);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+const std::string& InsertSql() {
+  static const std::string sql = "INSERT INTO runs (" + std::string(kColumns) + ") VALUES (" +
+                                 Placeholders(kColumnCount) + ")";
+  return sql;
+}
+const std::string& SelectSql() {
+  static const std::string sql = "SELECT " + std::string(kColumns) + " FROM runs";
+  return sql;
+}
 
 constexpr std::string_view kAttemptColumns =
     "run_id, position, id, status, created_at_ms, updated_at_ms, started_at_ms, "
@@ -70,6 +113,12 @@ void BindRun(Statement& s, const core::Run& r) {
   BindError(s, 21, r.error);
   s.BindText(24, r.schedule_expression);
   s.BindText(25, r.timezone);
+  s.BindInt(26, r.max_attempts);
+  s.BindInt(27, r.timeout_seconds);
+  s.BindInt(28, r.exclusive ? 1 : 0);
+  s.BindOptText(29, r.lease_owner);
+  s.BindOptInt(30, ToMs(r.lease_expires_at));
+  s.BindInt(31, ToMs(AvailableAt(r)));
 }
 
 core::Result<core::Run> ReadRun(const Statement& s) {
@@ -99,6 +148,11 @@ core::Result<core::Run> ReadRun(const Statement& s) {
   r.error = ReadError(s, 20);
   r.schedule_expression = s.Text(23);
   r.timezone = s.Text(24);
+  r.max_attempts = static_cast<int>(s.Int(25));
+  r.timeout_seconds = static_cast<int>(s.Int(26));
+  r.exclusive = s.Int(27) != 0;
+  r.lease_owner = s.OptText(28);
+  r.lease_expires_at = OptMs(s, 29);
   return r;
 }
 
@@ -150,11 +204,7 @@ core::Status InsertAttempts(Connection& c, const core::Run& run) {
 
 core::Status SqliteRunStore::Insert(const core::Run& run) {
   return writer_.Submit([&run](Connection& c) -> core::Status {
-    static const std::string kSql =
-        "INSERT INTO runs (" + std::string(kColumns) +
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-        "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
-    core::Result<Statement> s = c.Prepare(kSql);
+    core::Result<Statement> s = c.Prepare(InsertSql());
     if (!s.ok()) return s.status();
     BindRun(*s, run);
     core::Status st = s->Run();
@@ -173,7 +223,7 @@ core::Status SqliteRunStore::Insert(const core::Run& run) {
 
 core::Result<core::Run> SqliteRunStore::Get(std::string_view id) {
   return readers_.Read([id](Connection& c) -> core::Result<core::Run> {
-    static const std::string kSql = "SELECT " + std::string(kColumns) + " FROM runs WHERE id = ?1";
+    static const std::string kSql = SelectSql() + " WHERE id = ?1";
     core::Result<core::Run> run = core::NotFound("run " + std::string(id) + " not found");
     {
       core::Result<Statement> s = c.Prepare(kSql);
@@ -222,6 +272,303 @@ core::Result<std::vector<core::Run>> SqliteRunStore::List(const RunQuery& q) {
     for (core::Run& run : out) {
       if (core::Status st = LoadAttempts(c, run); !st.ok()) return st;
     }
+    return out;
+  });
+}
+
+namespace {
+
+// Reads every row of a SELECT over kColumns, then the attempts of each run.
+core::Result<std::vector<core::Run>> ReadRunsWithAttempts(Connection& c, Statement& s) {
+  std::vector<core::Run> out;
+  for (;;) {
+    core::Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    core::Result<core::Run> run = ReadRun(s);
+    if (!run.ok()) return run.status();
+    out.push_back(std::move(run).value());
+  }
+  for (core::Run& run : out) {
+    if (core::Status st = LoadAttempts(c, run); !st.ok()) return st;
+  }
+  return out;
+}
+
+// Rewrites the run row (every column) and its attempts; `guard` adds conditions to the UPDATE.
+// Answers false when the guarded row did not match.
+core::Result<bool> RewriteRun(Connection& c, const core::Run& run,
+                              const std::optional<core::RunStatus>& expected_status,
+                              const std::optional<std::string>& expected_owner) {
+  static const std::string kSql = "UPDATE runs SET " + Assignments() +
+                                  " WHERE id = ?1 AND (?32 IS NULL OR status = ?32) AND "
+                                  "(?33 IS NULL OR lease_owner = ?33)";
+  {
+    core::Result<Statement> s = c.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    BindRun(*s, run);
+    if (expected_status) {
+      s->BindText(32, core::RunStatusName(*expected_status));
+    } else {
+      s->BindNull(32);
+    }
+    s->BindOptText(33, expected_owner);
+    if (core::Status st = s->Run(); !st.ok()) return st;
+  }
+  if (c.Changes() == 0) return false;
+  core::Result<Statement> del = c.Prepare("DELETE FROM run_attempts WHERE run_id = ?1");
+  if (!del.ok()) return del.status();
+  del->BindText(1, run.id);
+  if (core::Status st = del->Run(); !st.ok()) return st;
+  if (core::Status st = InsertAttempts(c, run); !st.ok()) return st;
+  return true;
+}
+
+core::Result<bool> RunExists(Connection& c, std::string_view id) {
+  core::Result<Statement> s = c.Prepare("SELECT 1 FROM runs WHERE id = ?1");
+  if (!s.ok()) return s.status();
+  s->BindText(1, id);
+  return s->Step();
+}
+
+}  // namespace
+
+core::Result<bool> InsertRunIfAbsent(Connection& c, const core::Run& run) {
+  static const std::string kSql = InsertSql() + " ON CONFLICT DO NOTHING";
+  {
+    core::Result<Statement> s = c.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    BindRun(*s, run);
+    if (core::Status st = s->Run(); !st.ok()) return st;
+  }
+  if (c.Changes() == 0) return false;
+  if (core::Status st = InsertAttempts(c, run); !st.ok()) return st;
+  return true;
+}
+
+core::Result<int> CountActiveRuns(Connection& c, std::string_view task_id) {
+  core::Result<Statement> s = c.Prepare(
+      "SELECT count(*) FROM runs WHERE task_id = ?1 AND "
+      "status IN ('QUEUED', 'DELAYED', 'EXECUTING', 'REATTEMPTING')");
+  if (!s.ok()) return s.status();
+  s->BindText(1, task_id);
+  core::Result<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  return static_cast<int>(s->Int(0));
+}
+
+core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
+    const ClaimRequest& request, const std::function<core::Run(core::Run)>& start) {
+  if (request.limit == 0) return std::vector<core::Run>{};
+  return SubmitWithResult<std::vector<core::Run>>(
+      writer_, [&](Connection& c) -> core::Result<std::vector<core::Run>> {
+        // EXECUTING runs per account, across every node.
+        std::unordered_map<std::string, int> executing;
+        if (request.per_account_limit > 0) {
+          core::Result<Statement> s = c.Prepare(
+              "SELECT account_id, count(*) FROM runs WHERE status = 'EXECUTING' "
+              "GROUP BY account_id");
+          if (!s.ok()) return s.status();
+          for (;;) {
+            core::Result<bool> row = s->Step();
+            if (!row.ok()) return row.status();
+            if (!*row) break;
+            executing[s->Text(0)] = static_cast<int>(s->Int(1));
+          }
+        }
+        // Candidates page by page in (available_at, created_at, id) order; a page is read
+        // whole before any row changes, and the scan is bounded so a long line of blocked
+        // runs cannot stall the claimer.
+        constexpr int64_t kPage = 256;
+        constexpr size_t kMaxScanned = 8192;
+        std::vector<core::Run> claimed;
+        std::optional<std::tuple<int64_t, int64_t, std::string>> after;
+        size_t scanned = 0;
+        while (claimed.size() < request.limit && scanned < kMaxScanned) {
+          std::vector<core::Run> page;
+          {
+            static const std::string kSql =
+                SelectSql() +
+                " WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING') AND available_at_ms <= ?1"
+                " AND (?2 IS NULL OR (available_at_ms, created_at_ms, id) > (?2, ?3, ?4))"
+                " ORDER BY available_at_ms, created_at_ms, id LIMIT ?5";
+            core::Result<Statement> s = c.Prepare(kSql);
+            if (!s.ok()) return s.status();
+            s->BindInt(1, ToMs(request.now));
+            if (after) {
+              s->BindInt(2, std::get<0>(*after));
+              s->BindInt(3, std::get<1>(*after));
+              s->BindText(4, std::get<2>(*after));
+            } else {
+              s->BindNull(2);
+              s->BindNull(3);
+              s->BindNull(4);
+            }
+            s->BindInt(5, kPage);
+            core::Result<std::vector<core::Run>> rows = ReadRunsWithAttempts(c, *s);
+            if (!rows.ok()) return rows.status();
+            page = std::move(rows).value();
+          }
+          if (page.empty()) break;
+          scanned += page.size();
+          const core::Run& last = page.back();
+          after.emplace(ToMs(AvailableAt(last)), ToMs(last.created_at), last.id);
+          for (core::Run& run : page) {
+            if (claimed.size() >= request.limit) break;
+            if (std::optional<core::Millis> ttl = TtlDeadline(run);
+                ttl && *ttl < request.now && !run.started_at) {
+              continue;  // expired: the sweep cancels it
+            }
+            int& busy = executing[run.account_id];
+            if (request.per_account_limit > 0 && busy >= request.per_account_limit) continue;
+            if (run.exclusive) {
+              core::Result<Statement> s = c.Prepare(
+                  "SELECT 1 FROM runs WHERE task_id = ?1 AND "
+                  "status IN ('QUEUED', 'DELAYED', 'EXECUTING', 'REATTEMPTING') AND "
+                  "(created_at_ms, id) < (?2, ?3) LIMIT 1");
+              if (!s.ok()) return s.status();
+              s->BindText(1, run.task_id);
+              s->BindInt(2, ToMs(run.created_at));
+              s->BindText(3, run.id);
+              core::Result<bool> older = s->Step();
+              if (!older.ok()) return older.status();
+              if (*older) continue;
+            }
+            const core::RunStatus was = run.status;
+            core::Run started = start(std::move(run));
+            core::Result<bool> written = RewriteRun(c, started, was, std::nullopt);
+            if (!written.ok()) return written.status();
+            if (!*written) continue;
+            ++busy;
+            claimed.push_back(std::move(started));
+          }
+          if (page.size() < static_cast<size_t>(kPage)) break;
+        }
+        return claimed;
+      });
+}
+
+core::Result<std::vector<std::string>> SqliteRunStore::Renew(
+    std::string_view owner, const std::vector<std::string>& run_ids, core::Millis until) {
+  return SubmitWithResult<std::vector<std::string>>(
+      writer_, [&](Connection& c) -> core::Result<std::vector<std::string>> {
+        std::vector<std::string> lost;
+        for (const std::string& id : run_ids) {
+          core::Result<Statement> s = c.Prepare(
+              "UPDATE runs SET lease_expires_ms = ?3 WHERE id = ?1 AND status = 'EXECUTING' "
+              "AND lease_owner = ?2");
+          if (!s.ok()) return s.status();
+          s->BindText(1, id);
+          s->BindText(2, owner);
+          s->BindInt(3, ToMs(until));
+          if (core::Status st = s->Run(); !st.ok()) return st;
+          if (c.Changes() == 0) lost.push_back(id);
+        }
+        return lost;
+      });
+}
+
+core::Result<std::vector<core::Status>> SqliteRunStore::ReplaceIf(
+    const std::vector<GuardedRun>& updates) {
+  return SubmitWithResult<std::vector<core::Status>>(
+      writer_, [&](Connection& c) -> core::Result<std::vector<core::Status>> {
+        std::vector<core::Status> out;
+        out.reserve(updates.size());
+        for (const GuardedRun& u : updates) {
+          core::Result<bool> written =
+              RewriteRun(c, u.run, u.expected_status, u.expected_owner);
+          if (!written.ok()) return written.status();
+          if (*written) {
+            out.push_back(core::Status::Ok());
+            continue;
+          }
+          core::Result<bool> exists = RunExists(c, u.run.id);
+          if (!exists.ok()) return exists.status();
+          out.push_back(*exists ? core::Aborted("run " + u.run.id + " changed")
+                                : core::NotFound("run " + u.run.id + " not found"));
+        }
+        return out;
+      });
+}
+
+core::Result<std::vector<core::Run>> SqliteRunStore::ListStale(core::Millis now, size_t limit) {
+  return readers_.Read([&](Connection& c) -> core::Result<std::vector<core::Run>> {
+    static const std::string kSql =
+        SelectSql() +
+        " WHERE id IN (SELECT id FROM runs WHERE status = 'EXECUTING' AND lease_expires_ms < ?1"
+        " UNION SELECT id FROM runs WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING')"
+        " AND started_at_ms IS NULL AND ttl_seconds IS NOT NULL"
+        " AND created_at_ms + ttl_seconds * 1000 < ?1)"
+        " ORDER BY created_at_ms, id LIMIT ?2";
+    core::Result<Statement> s = c.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    s->BindInt(1, ToMs(now));
+    s->BindInt(2, codec::LimitParam(limit));
+    return ReadRunsWithAttempts(c, *s);
+  });
+}
+
+core::Result<ManualRunResult> SqliteRunStore::InsertManual(const ManualRunRequest& request) {
+  return SubmitWithResult<ManualRunResult>(
+      writer_, [&](Connection& c) -> core::Result<ManualRunResult> {
+        const core::Run& run = request.run;
+        if (run.idempotency_key) {
+          static const std::string kSql =
+              SelectSql() +
+              " WHERE task_id = ?1 AND idempotency_key = ?2 AND slot_s IS NULL AND "
+              "created_at_ms >= ?3 ORDER BY created_at_ms DESC, id DESC LIMIT 1";
+          core::Result<Statement> s = c.Prepare(kSql);
+          if (!s.ok()) return s.status();
+          s->BindText(1, run.task_id);
+          s->BindText(2, *run.idempotency_key);
+          s->BindInt(3, ToMs(request.idempotency_since));
+          core::Result<std::vector<core::Run>> found = ReadRunsWithAttempts(c, *s);
+          if (!found.ok()) return found.status();
+          if (!found->empty()) return ManualRunResult{std::move(found->front()), false};
+        }
+        if (request.refuse_if_active) {
+          core::Result<int> active = CountActiveRuns(c, run.task_id);
+          if (!active.ok()) return active.status();
+          if (*active > 0) return core::FailedPrecondition("Task already has an active run");
+        }
+        core::Result<bool> inserted = InsertRunIfAbsent(c, run);
+        if (!inserted.ok()) return inserted.status();
+        if (!*inserted) return core::AlreadyExists("run " + run.id + " already exists");
+        return ManualRunResult{run, true};
+      });
+}
+
+core::Result<size_t> SqliteRunStore::Prune(core::Millis before, size_t limit) {
+  return SubmitWithResult<size_t>(writer_, [&](Connection& c) -> core::Result<size_t> {
+    // Attempts go with their run (ON DELETE CASCADE).
+    core::Result<Statement> s = c.Prepare(
+        "DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE finished_at_ms < ?1 AND "
+        "status IN ('COMPLETED', 'FAILED', 'CANCELED', 'CRASHED', 'INTERRUPTED', "
+        "'SYSTEM_FAILURE') LIMIT ?2)");
+    if (!s.ok()) return s.status();
+    s->BindInt(1, ToMs(before));
+    s->BindInt(2, codec::LimitParam(limit));
+    if (core::Status st = s->Run(); !st.ok()) return st;
+    return static_cast<size_t>(c.Changes());
+  });
+}
+
+core::Result<std::vector<std::pair<core::RunStatus, int64_t>>> SqliteRunStore::CountByStatus() {
+  using Counts = std::vector<std::pair<core::RunStatus, int64_t>>;
+  return readers_.Read([](Connection& c) -> core::Result<Counts> {
+    core::Result<Statement> s =
+        c.Prepare("SELECT status, count(*) FROM runs GROUP BY status ORDER BY status");
+    if (!s.ok()) return s.status();
+    Counts out;
+    for (;;) {
+      core::Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      std::optional<core::RunStatus> status = core::ParseRunStatus(s->Text(0));
+      if (!status) return core::Internal("unknown run status " + s->Text(0));
+      out.emplace_back(*status, s->Int(1));
+    }
+    std::sort(out.begin(), out.end());
     return out;
   });
 }

@@ -11,6 +11,12 @@ namespace backbeat::storage::sqlite {
 //
 // Thread-safety: all methods may be called concurrently. Borrows the writer and the pool, which
 // must outlive it.
+// Shared with the schedule store, inside a writer unit: inserts the run and its attempts unless
+// its id or (task, slot) is taken (answers false then).
+core::Result<bool> InsertRunIfAbsent(Connection& c, const core::Run& run);
+// Runs of the task that are not final.
+core::Result<int> CountActiveRuns(Connection& c, std::string_view task_id);
+
 class SqliteRunStore final : public RunStore {
  public:
   SqliteRunStore(GroupCommitter& writer, ReadPool& readers) : writer_(writer), readers_(readers) {}
@@ -18,6 +24,17 @@ class SqliteRunStore final : public RunStore {
   core::Status Insert(const core::Run& run) override;
   core::Result<core::Run> Get(std::string_view id) override;
   core::Result<std::vector<core::Run>> List(const RunQuery& query) override;
+  core::Result<std::vector<core::Run>> Claim(
+      const ClaimRequest& request, const std::function<core::Run(core::Run)>& start) override;
+  core::Result<std::vector<std::string>> Renew(std::string_view owner,
+                                               const std::vector<std::string>& run_ids,
+                                               core::Millis until) override;
+  core::Result<std::vector<core::Status>> ReplaceIf(
+      const std::vector<GuardedRun>& updates) override;
+  core::Result<std::vector<core::Run>> ListStale(core::Millis now, size_t limit) override;
+  core::Result<ManualRunResult> InsertManual(const ManualRunRequest& request) override;
+  core::Result<size_t> Prune(core::Millis before, size_t limit) override;
+  core::Result<std::vector<std::pair<core::RunStatus, int64_t>>> CountByStatus() override;
 
  private:
   GroupCommitter& writer_;

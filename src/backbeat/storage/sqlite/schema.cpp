@@ -133,6 +133,42 @@ CREATE TABLE api_keys (
 CREATE INDEX api_keys_by_account ON api_keys (account_id, created_at_ms, id);
 CREATE INDEX api_keys_by_created ON api_keys (created_at_ms, id);
 )sql"},
+    Migration{2, "scheduler: run execution state, due tasks, slot skips", R"sql(
+-- Execution bookkeeping copied from the task when the run is made.
+ALTER TABLE runs ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 3;
+ALTER TABLE runs ADD COLUMN timeout_seconds INTEGER NOT NULL DEFAULT 3600;
+ALTER TABLE runs ADD COLUMN exclusive INTEGER NOT NULL DEFAULT 0 CHECK (exclusive IN (0, 1));
+ALTER TABLE runs ADD COLUMN lease_owner TEXT;
+ALTER TABLE runs ADD COLUMN lease_expires_ms INTEGER;
+-- When a waiting run may start: delayed_until, else created_at (kept in step by every write).
+ALTER TABLE runs ADD COLUMN available_at_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE runs SET available_at_ms = coalesce(delayed_until_ms, created_at_ms);
+
+-- Partial indexes stay small: only the rows the scheduler looks for.
+CREATE INDEX runs_waiting ON runs (available_at_ms, created_at_ms, id)
+  WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING');
+CREATE INDEX runs_active_by_task ON runs (task_id, created_at_ms, id)
+  WHERE status IN ('QUEUED', 'DELAYED', 'EXECUTING', 'REATTEMPTING');
+CREATE INDEX runs_executing ON runs (lease_expires_ms) WHERE status = 'EXECUTING';
+CREATE INDEX runs_manual_key ON runs (task_id, idempotency_key, created_at_ms)
+  WHERE slot_s IS NULL AND idempotency_key IS NOT NULL;
+CREATE INDEX runs_finished ON runs (finished_at_ms) WHERE finished_at_ms IS NOT NULL;
+
+CREATE INDEX tasks_due ON tasks (next_slot_s, id) WHERE enabled = 1 AND next_slot_s IS NOT NULL;
+
+-- Slots that produced no run, as ranges of consecutive slots with one reason.
+CREATE TABLE slot_skips (
+  task_id        TEXT    NOT NULL,
+  account_id     TEXT    NOT NULL,
+  first_slot_s   INTEGER NOT NULL,
+  last_slot_s    INTEGER NOT NULL,
+  count          INTEGER NOT NULL CHECK (count >= 1),
+  reason         TEXT    NOT NULL,
+  recorded_at_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX slot_skips_by_task ON slot_skips (task_id, recorded_at_ms);
+CREATE INDEX slot_skips_by_recorded ON slot_skips (recorded_at_ms);
+)sql"},
 };
 
 core::Status MigrateLocked(Connection& c) {

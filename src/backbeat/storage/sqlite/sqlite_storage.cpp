@@ -8,6 +8,7 @@
 #include "backbeat/storage/sqlite/group_committer.hpp"
 #include "backbeat/storage/sqlite/read_pool.hpp"
 #include "backbeat/storage/sqlite/run_store.hpp"
+#include "backbeat/storage/sqlite/schedule_store.hpp"
 #include "backbeat/storage/sqlite/schema.hpp"
 #include "backbeat/storage/sqlite/task_store.hpp"
 
@@ -67,13 +68,15 @@ SqliteStorage::SqliteStorage(std::unique_ptr<GroupCommitter> writer,
       writer_(std::move(writer)),
       tasks_(std::make_unique<SqliteTaskStore>(*writer_, *readers_)),
       runs_(std::make_unique<SqliteRunStore>(*writer_, *readers_)),
-      accounts_(std::make_unique<SqliteAccountStore>(*writer_, *readers_)) {}
+      accounts_(std::make_unique<SqliteAccountStore>(*writer_, *readers_)),
+      schedule_(std::make_unique<SqliteScheduleStore>(*writer_, *readers_)) {}
 
 SqliteStorage::~SqliteStorage() = default;
 
 TaskStore& SqliteStorage::tasks() { return *tasks_; }
 RunStore& SqliteStorage::runs() { return *runs_; }
 AccountStore& SqliteStorage::accounts() { return *accounts_; }
+ScheduleStore& SqliteStorage::schedule() { return *schedule_; }
 
 core::Status SqliteStorage::Ping() {
   return readers_->Read([](Connection& c) -> core::Status {

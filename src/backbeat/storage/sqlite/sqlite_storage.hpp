@@ -14,6 +14,7 @@ class ReadPool;
 class SqliteTaskStore;
 class SqliteRunStore;
 class SqliteAccountStore;
+class SqliteScheduleStore;
 struct WriteStats;
 
 struct SqliteOptions {
@@ -51,6 +52,7 @@ class SqliteStorage final : public Storage {
   TaskStore& tasks() override;
   RunStore& runs() override;
   AccountStore& accounts() override;
+  ScheduleStore& schedule() override;
   core::Status Ping() override;
 
   // Writes and committed transactions so far: with group commit under concurrent load,
@@ -67,6 +69,7 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<SqliteTaskStore> tasks_;
   std::unique_ptr<SqliteRunStore> runs_;
   std::unique_ptr<SqliteAccountStore> accounts_;
+  std::unique_ptr<SqliteScheduleStore> schedule_;
 };
 
 }  // namespace backbeat::storage::sqlite

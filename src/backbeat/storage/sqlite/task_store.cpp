@@ -42,6 +42,10 @@ void BindTask(Statement& s, const core::Task& t) {
   }
 }
 
+}  // namespace
+
+std::string_view TaskColumns() { return kColumns; }
+
 core::Result<core::Task> ReadTask(const Statement& s) {
   core::Task t;
   t.id = s.Text(0);
@@ -66,6 +70,8 @@ core::Result<core::Task> ReadTask(const Statement& s) {
   if (std::optional<int64_t> slot = s.OptInt(16)) t.next_slot = FromS(*slot);
   return t;
 }
+
+namespace {
 
 core::Result<std::vector<core::Task>> ReadTasks(Statement& s) {
   std::vector<core::Task> out;
@@ -138,7 +144,11 @@ core::Status SqliteTaskStore::Update(const core::Task& task) {
         "UPDATE tasks SET account_id = ?2, artist_account_id = ?3, title = ?4, prompt = ?5, "
         "schedule = ?6, timezone = ?7, model = ?8, enabled = ?9, overlap = ?10, catchup = ?11, "
         "catchup_window_seconds = ?12, max_attempts = ?13, timeout_seconds = ?14, "
-        "created_at_ms = ?15, updated_at_ms = ?16, next_slot_s = ?17 WHERE id = ?1");
+        "created_at_ms = ?15, updated_at_ms = ?16, "
+        // The scheduler owns next_slot while the schedule stands: a write computed from an
+        // older read must not move it back (that slot would be decided twice).
+        "next_slot_s = CASE WHEN schedule IS NOT ?6 OR timezone IS NOT ?7 OR enabled IS NOT ?9 "
+        "OR next_slot_s IS NULL THEN ?17 ELSE next_slot_s END WHERE id = ?1");
     if (!s.ok()) return s.status();
     BindTask(*s, task);
     if (core::Status st = s->Run(); !st.ok()) return st;

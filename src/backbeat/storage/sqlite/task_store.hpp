@@ -11,6 +11,10 @@ namespace backbeat::storage::sqlite {
 //
 // Thread-safety: all methods may be called concurrently. Borrows the writer and the pool, which
 // must outlive it.
+// Shared with the schedule store: the `tasks` columns every SELECT lists, and one row of them.
+std::string_view TaskColumns();
+core::Result<core::Task> ReadTask(const Statement& s);
+
 class SqliteTaskStore final : public TaskStore {
  public:
   SqliteTaskStore(GroupCommitter& writer, ReadPool& readers) : writer_(writer), readers_(readers) {}

@@ -1,0 +1,435 @@
+#include "backbeat/scheduler/engine.hpp"
+
+#include <algorithm>
+
+namespace backbeat::scheduler {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr size_t kSweepBatch = 500;
+constexpr size_t kPruneBatch = 1000;
+constexpr int kMaxFireRounds = 10000;  // bounds one FireOnce (10,000 batches)
+
+double Seconds(core::Millis later, core::Millis earlier) {
+  return std::chrono::duration<double>(later - earlier).count();
+}
+
+}  // namespace
+
+Engine::Engine(storage::Storage& storage, executors::Executor& executor,
+               const core::ZoneLookup& zones, service::IdSource& ids, const core::Clock& clock,
+               EngineObserver& observer, EngineOptions options)
+    : storage_(storage),
+      executor_(executor),
+      ids_(ids),
+      clock_(clock),
+      observer_(observer),
+      options_(std::move(options)),
+      decider_(zones, ids, options_.firing),
+      random_(std::random_device{}()) {}
+
+Engine::~Engine() { Stop(milliseconds(0)); }
+
+void Engine::Start() {
+  std::lock_guard lock(mu_);
+  if (!threads_.empty()) return;
+  stopping_ = false;
+  threads_.emplace_back([this] { FireLoop(); });
+  threads_.emplace_back([this] { ClaimLoop(); });
+  threads_.emplace_back([this] { FlushLoop(); });
+  threads_.emplace_back([this] { MaintenanceLoop(); });
+  for (size_t i = 0; i < std::max<size_t>(1, options_.workers); ++i) {
+    threads_.emplace_back([this] { WorkerLoop(); });
+  }
+}
+
+void Engine::Stop(milliseconds grace) {
+  std::vector<std::shared_ptr<InFlight>> unstarted;
+  {
+    std::unique_lock lock(mu_);
+    if (threads_.empty() || stopping_) return;
+    stopping_ = true;
+    unstarted.assign(ready_.begin(), ready_.end());
+    ready_.clear();
+    fire_cv_.notify_all();
+    claim_cv_.notify_all();
+    work_cv_.notify_all();
+    maintain_cv_.notify_all();
+    // Running attempts get `grace` to end on their own, then are asked to stop.
+    flush_cv_.wait_for(lock, grace, [&] { return busy_ == 0; });
+    for (auto& [id, flight] : in_flight_) {
+      if (!flight->cancel.load()) {
+        flight->interrupted = true;
+        flight->cancel.store(true);
+      }
+    }
+  }
+  // Claimed runs that never started go back to waiting, for this node after a restart or for
+  // another node now.
+  if (!unstarted.empty()) {
+    const core::Millis now = clock_.Now();
+    std::vector<Outcome> released;
+    for (auto& flight : unstarted) released.push_back({flight, Release(flight->run, now)});
+    std::lock_guard lock(mu_);
+    for (Outcome& o : released) outcomes_.push_back(std::move(o));
+    flush_cv_.notify_all();
+  }
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+}
+
+void Engine::Wake() {
+  std::lock_guard lock(mu_);
+  fire_wake_ = true;
+  claim_wake_ = true;
+  fire_cv_.notify_all();
+  claim_cv_.notify_all();
+}
+
+void Engine::CancelLocal(std::string_view run_id) {
+  std::lock_guard lock(mu_);
+  if (auto it = in_flight_.find(run_id); it != in_flight_.end()) it->second->cancel.store(true);
+}
+
+EngineStats Engine::stats() const {
+  std::lock_guard lock(mu_);
+  return {ready_.size(), busy_, std::max<size_t>(1, options_.workers)};
+}
+
+milliseconds Engine::NextRetryDelay(int next_attempt) {
+  std::lock_guard lock(mu_);
+  return RetryDelay(options_.retry, next_attempt,
+                    std::uniform_real_distribution<double>(0.0, 1.0)(random_));
+}
+
+// --- Firing ---
+
+core::Result<storage::FireSummary> Engine::FireOnce() {
+  storage::FireSummary total;
+  for (int round = 0; round < kMaxFireRounds; ++round) {
+    const core::Millis now = clock_.Now();
+    std::vector<double> lags;
+    std::vector<std::pair<std::string, int64_t>> skips;
+    auto decide = [&](const storage::DueTask& due) {
+      storage::FireDecision d = decider_.Decide(due, now);
+      for (const core::Run& r : d.runs) lags.push_back(Seconds(now, core::Millis(*r.slot)));
+      for (const storage::SlotSkip& s : d.skips) skips.emplace_back(s.reason, s.count);
+      return d;
+    };
+    core::Result<storage::FireSummary> summary = storage_.schedule().FireDue(
+        std::chrono::floor<std::chrono::seconds>(now), options_.fire_batch, decide);
+    if (!summary.ok()) {
+      observer_.StorageError();
+      return summary.status();
+    }
+    // Durable now: report. (A duplicate's lag is counted too; duplicates are rare and counted.)
+    for (double lag : lags) observer_.SlotFired(lag);
+    for (const auto& [reason, count] : skips) observer_.SlotsSkipped(reason, count);
+    if (summary->duplicate_runs > 0) observer_.DuplicateSlots(summary->duplicate_runs);
+    total.tasks += summary->tasks;
+    total.runs += summary->runs;
+    total.duplicate_runs += summary->duplicate_runs;
+    total.skipped_slots += summary->skipped_slots;
+    if (!summary->more) break;
+    total.more = true;
+  }
+  return total;
+}
+
+void Engine::FireLoop() {
+  for (;;) {
+    core::Result<storage::FireSummary> fired = FireOnce();
+    if (fired.ok() && fired->runs > 0) {
+      std::lock_guard lock(mu_);
+      claim_wake_ = true;
+      claim_cv_.notify_all();
+    }
+    milliseconds sleep = options_.max_sleep;
+    if (!fired.ok()) {
+      sleep = std::min(sleep, milliseconds(1000));  // the database is away: try again soon
+    } else if (core::Result<std::optional<core::Instant>> earliest =
+                   storage_.schedule().EarliestSlot();
+               !earliest.ok()) {
+      observer_.StorageError();
+      sleep = std::min(sleep, milliseconds(1000));
+    } else if (*earliest) {
+      const auto until = std::chrono::duration_cast<milliseconds>(
+          core::Millis(**earliest) - clock_.Now());
+      sleep = std::clamp(until, milliseconds(0), sleep);
+    }
+    // An absolute wall-clock deadline: if the clock is set forward (or the machine slept),
+    // the wait ends when the wall clock passes it, not after the elapsed time.
+    const auto deadline = std::chrono::system_clock::now() + sleep;
+    std::unique_lock lock(mu_);
+    fire_cv_.wait_until(lock, deadline, [&] { return stopping_ || fire_wake_; });
+    fire_wake_ = false;
+    if (stopping_) return;
+  }
+}
+
+// --- Claiming and running ---
+
+core::Result<std::vector<core::Run>> Engine::Claim(size_t limit) {
+  const core::Millis now = clock_.Now();
+  auto start = [&](core::Run run) {
+    std::string token = ids_.NewRunId();  // "run_" + 24 characters
+    return StartAttempt(std::move(run), now, options_.node_id, options_.lease,
+                        "attempt_" + token.substr(4));
+  };
+  core::Result<std::vector<core::Run>> claimed = storage_.runs().Claim(
+      {options_.node_id, now, limit, options_.per_account_limit}, start);
+  if (!claimed.ok()) {
+    observer_.StorageError();
+    return claimed;
+  }
+  for (size_t i = 0; i < claimed->size(); ++i) observer_.AttemptStarted();
+  return claimed;
+}
+
+core::Run Engine::Execute(InFlight& flight) {
+  const core::Run& run = flight.run;
+  const int attempt = static_cast<int>(run.attempts.size());
+  executors::ExecutionResult result;
+  core::Result<core::Task> task = storage_.tasks().Get(run.task_id);
+  if (task.ok()) {
+    std::string email;
+    if (core::Result<core::Account> owner = storage_.accounts().GetAccount(run.account_id);
+        owner.ok() && !owner->emails.empty()) {
+      email = owner->emails.front();
+    }
+    executors::ExecutionRequest request{*task, run, attempt, email,
+                                        std::chrono::seconds(run.timeout_seconds), &flight.cancel};
+    result = executor_.Execute(request);
+  } else if (task.status().code() == core::ErrorCode::kNotFound) {
+    result = executors::Canceled();
+    result.error = core::RunError{"The task was deleted before this run started",
+                                  "TaskDeletedError", ""};
+  } else {
+    observer_.StorageError();
+    result = executors::Failed("StorageError", task.status().message(), true);
+  }
+  const core::Millis now = clock_.Now();
+  if (flight.interrupted) return Interrupt(run, now, milliseconds(0));
+  return FinishAttempt(run, result, now, NextRetryDelay(attempt + 1));
+}
+
+core::Status Engine::WriteOutcomes(std::vector<Outcome>& outcomes) {
+  if (outcomes.empty()) return core::Status::Ok();
+  std::vector<storage::GuardedRun> updates;
+  updates.reserve(outcomes.size());
+  for (const Outcome& o : outcomes) {
+    updates.push_back({o.finished, core::RunStatus::kExecuting, options_.node_id});
+  }
+  core::Result<std::vector<core::Status>> written = storage_.runs().ReplaceIf(updates);
+  if (!written.ok()) {
+    observer_.StorageError();
+    return written.status();
+  }
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const core::Run& run = outcomes[i].finished;
+    // Aborted: canceled or taken over meanwhile; the stored run already tells the truth.
+    if ((*written)[i].ok() && core::IsFinal(run.status)) observer_.RunFinished(run.status);
+    in_flight_.erase(run.id);
+  }
+  claim_wake_ = true;
+  claim_cv_.notify_all();
+  return core::Status::Ok();
+}
+
+core::Result<size_t> Engine::ClaimAndRunOnce(size_t limit) {
+  core::Result<std::vector<core::Run>> claimed = Claim(limit);
+  if (!claimed.ok()) return claimed.status();
+  std::vector<Outcome> outcomes;
+  for (core::Run& run : *claimed) {
+    auto flight = std::make_shared<InFlight>();
+    flight->run = std::move(run);
+    {
+      std::lock_guard lock(mu_);
+      in_flight_.emplace(flight->run.id, flight);
+    }
+    core::Run finished = Execute(*flight);
+    outcomes.push_back({flight, std::move(finished)});
+  }
+  if (core::Status s = WriteOutcomes(outcomes); !s.ok()) return s;
+  return outcomes.size();
+}
+
+void Engine::ClaimLoop() {
+  const size_t workers = std::max<size_t>(1, options_.workers);
+  const size_t capacity = workers + std::max<size_t>(1, options_.claim_batch);
+  for (;;) {
+    size_t want = 0;
+    {
+      std::unique_lock lock(mu_);
+      if (stopping_) return;
+      want = std::min(capacity - std::min(capacity, in_flight_.size()),
+                      std::max<size_t>(1, options_.claim_batch));
+    }
+    size_t got = 0;
+    bool failed = false;
+    if (want > 0) {
+      core::Result<std::vector<core::Run>> claimed = Claim(want);
+      if (claimed.ok()) {
+        got = claimed->size();
+        std::lock_guard lock(mu_);
+        for (core::Run& run : *claimed) {
+          auto flight = std::make_shared<InFlight>();
+          flight->run = std::move(run);
+          in_flight_.emplace(flight->run.id, flight);
+          ready_.push_back(std::move(flight));
+        }
+        work_cv_.notify_all();
+      } else {
+        failed = true;
+      }
+    }
+    if (got > 0 && got == want) continue;  // there may be more right away
+    std::unique_lock lock(mu_);
+    claim_cv_.wait_for(lock, failed ? milliseconds(1000) : options_.poll,
+                       [&] { return stopping_ || claim_wake_; });
+    claim_wake_ = false;
+    if (stopping_) return;
+  }
+}
+
+void Engine::WorkerLoop() {
+  for (;;) {
+    std::shared_ptr<InFlight> flight;
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
+      if (ready_.empty()) return;  // stopping, nothing left to start
+      flight = std::move(ready_.front());
+      ready_.pop_front();
+      ++busy_;
+    }
+    core::Run finished = Execute(*flight);
+    std::lock_guard lock(mu_);
+    outcomes_.push_back({flight, std::move(finished)});
+    --busy_;
+    flush_cv_.notify_all();
+  }
+}
+
+void Engine::FlushLoop() {
+  for (;;) {
+    std::vector<Outcome> batch;
+    {
+      std::unique_lock lock(mu_);
+      flush_cv_.wait(lock, [&] {
+        return !outcomes_.empty() || (stopping_ && busy_ == 0 && ready_.empty());
+      });
+      if (outcomes_.empty()) return;  // stopped and nothing left to write
+      batch.swap(outcomes_);
+    }
+    if (WriteOutcomes(batch).ok()) continue;
+    // The database is away: keep the outcomes (their leases are renewed meanwhile) and retry.
+    std::unique_lock lock(mu_);
+    for (Outcome& o : batch) outcomes_.push_back(std::move(o));
+    if (stopping_ && busy_ == 0) {
+      // Shutting down with the database away: leave the runs to lease recovery.
+      return;
+    }
+    maintain_cv_.wait_for(lock, milliseconds(500));
+  }
+}
+
+// --- Maintenance ---
+
+core::Status Engine::RenewLeases() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, flight] : in_flight_) ids.push_back(id);
+  }
+  if (ids.empty()) return core::Status::Ok();
+  core::Result<std::vector<std::string>> lost =
+      storage_.runs().Renew(options_.node_id, ids, clock_.Now() + options_.lease);
+  if (!lost.ok()) {
+    observer_.StorageError();
+    return lost.status();
+  }
+  // Canceled through the API (possibly on another node) or taken over: stop those attempts.
+  std::lock_guard lock(mu_);
+  for (const std::string& id : *lost) {
+    if (auto it = in_flight_.find(id); it != in_flight_.end()) it->second->cancel.store(true);
+  }
+  return core::Status::Ok();
+}
+
+core::Result<size_t> Engine::SweepOnce() {
+  const core::Millis now = clock_.Now();
+  core::Result<std::vector<core::Run>> stale = storage_.runs().ListStale(now, kSweepBatch);
+  if (!stale.ok()) {
+    observer_.StorageError();
+    return stale.status();
+  }
+  std::vector<storage::GuardedRun> updates;
+  for (const core::Run& run : *stale) {
+    if (LeaseEnded(run, now)) {
+      {
+        std::lock_guard lock(mu_);
+        if (in_flight_.contains(run.id)) continue;  // ours and alive: renewal is late, not lost
+      }
+      const int next = static_cast<int>(run.attempts.size()) + 1;
+      updates.push_back({RecoverLostLease(run, now, NextRetryDelay(next)), run.status,
+                         run.lease_owner});
+    } else if (Expired(run, now)) {
+      updates.push_back({Expire(run, now), run.status, std::nullopt});
+    }
+  }
+  if (updates.empty()) return size_t{0};
+  core::Result<std::vector<core::Status>> written = storage_.runs().ReplaceIf(updates);
+  if (!written.ok()) {
+    observer_.StorageError();
+    return written.status();
+  }
+  size_t changed = 0;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    if (!(*written)[i].ok()) continue;
+    ++changed;
+    if (core::IsFinal(updates[i].run.status)) observer_.RunFinished(updates[i].run.status);
+  }
+  if (changed > 0) {
+    std::lock_guard lock(mu_);
+    claim_wake_ = true;
+    claim_cv_.notify_all();
+  }
+  return changed;
+}
+
+core::Result<size_t> Engine::PruneOnce() {
+  const core::Millis before = clock_.Now() - options_.retention;
+  size_t total = 0;
+  for (int round = 0; round < 1000; ++round) {
+    core::Result<size_t> n = storage_.runs().Prune(before, kPruneBatch);
+    if (!n.ok()) return n.status();
+    total += *n;
+    if (*n < kPruneBatch) break;
+  }
+  for (int round = 0; round < 1000; ++round) {
+    core::Result<size_t> n = storage_.schedule().PruneSkips(before, kPruneBatch);
+    if (!n.ok()) return n.status();
+    if (*n < kPruneBatch) break;
+  }
+  return total;
+}
+
+void Engine::MaintenanceLoop() {
+  auto next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  for (;;) {
+    (void)RenewLeases();
+    (void)SweepOnce();
+    if (std::chrono::steady_clock::now() >= next_prune) {
+      (void)PruneOnce();
+      next_prune = std::chrono::steady_clock::now() + std::chrono::hours(1);
+    }
+    std::unique_lock lock(mu_);
+    maintain_cv_.wait_for(lock, options_.heartbeat, [&] { return stopping_; });
+    if (stopping_) return;
+  }
+}
+
+}  // namespace backbeat::scheduler

@@ -35,6 +35,7 @@ void Engine::Start() {
   std::lock_guard lock(mu_);
   if (!threads_.empty()) return;
   stopping_ = false;
+  maintenance_stopping_ = false;
   threads_.emplace_back([this] { FireLoop(); });
   threads_.emplace_back([this] { ClaimLoop(); });
   threads_.emplace_back([this] { FlushLoop(); });
@@ -55,9 +56,12 @@ void Engine::Stop(milliseconds grace) {
     fire_cv_.notify_all();
     claim_cv_.notify_all();
     work_cv_.notify_all();
-    maintain_cv_.notify_all();
-    // Running attempts get `grace` to end on their own, then are asked to stop.
+    flush_cv_.notify_all();
+    // Running attempts get `grace` to end on their own (leases are still renewed, so a cancel
+    // still reaches them), then are asked to stop.
     flush_cv_.wait_for(lock, grace, [&] { return busy_ == 0; });
+    maintenance_stopping_ = true;
+    maintain_cv_.notify_all();
     for (auto& [id, flight] : in_flight_) {
       if (!flight->cancel.load()) {
         flight->interrupted = true;
@@ -332,7 +336,7 @@ void Engine::FlushLoop() {
       // Shutting down with the database away: leave the runs to lease recovery.
       return;
     }
-    maintain_cv_.wait_for(lock, milliseconds(500));
+    flush_cv_.wait_for(lock, milliseconds(500));
   }
 }
 
@@ -427,8 +431,8 @@ void Engine::MaintenanceLoop() {
       next_prune = std::chrono::steady_clock::now() + std::chrono::hours(1);
     }
     std::unique_lock lock(mu_);
-    maintain_cv_.wait_for(lock, options_.heartbeat, [&] { return stopping_; });
-    if (stopping_) return;
+    maintain_cv_.wait_for(lock, options_.heartbeat, [&] { return maintenance_stopping_; });
+    if (maintenance_stopping_) return;
   }
 }
 

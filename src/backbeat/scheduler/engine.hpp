@@ -145,8 +145,9 @@ class Engine {
   std::condition_variable claim_cv_;     // claimer: a wake, a free worker, or stop
   std::condition_variable work_cv_;      // workers: a claimed run, or stop
   std::condition_variable flush_cv_;     // flusher: an outcome, or stop
-  std::condition_variable maintain_cv_;  // maintenance: stop
+  std::condition_variable maintain_cv_;  // maintenance: the end of the stop's grace period
   bool stopping_ = false;                // guarded by mu_
+  bool maintenance_stopping_ = false;    // guarded by mu_; set after the grace period
   bool fire_wake_ = false;               // guarded by mu_
   bool claim_wake_ = false;              // guarded by mu_
   std::deque<std::shared_ptr<InFlight>> ready_;  // claimed, not started; guarded by mu_

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 
 #include "backbeat/app/admin_commands.hpp"
@@ -40,7 +41,7 @@ int RunCli(int argc, char** argv) {
 
   // backbeat serve: every option also reads an environment variable.
   ServeConfig serve;
-  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the HTTP API (and, later, the scheduler)");
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the HTTP API, the scheduler and the executor pool");
   serve_cmd->add_option("--listen", serve.listen, "Address to listen on (host:port; port 0 = any)")
       ->envname("BACKBEAT_LISTEN")
       ->capture_default_str();
@@ -102,6 +103,67 @@ int RunCli(int argc, char** argv) {
       ->envname("BACKBEAT_LOG_LEVEL")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  serve_cmd->add_flag("!--no-scheduler", serve.scheduler,
+                      "Serve the API only: do not fire slots or run attempts on this node")
+      ->envname("BACKBEAT_NO_SCHEDULER");
+  serve_cmd->add_option("--node-id", serve.node_id,
+                        "This node's name in run leases (default: host-pid-random)")
+      ->envname("BACKBEAT_NODE_ID");
+  serve_cmd->add_option("--executor-workers", serve.executor_workers,
+                        "Attempts running at once on this node")
+      ->envname("BACKBEAT_EXECUTOR_WORKERS")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  serve_cmd->add_option("--claim-batch", serve.claim_batch,
+                        "Runs claimed per claim transaction (waiting here for a worker)")
+      ->envname("BACKBEAT_CLAIM_BATCH")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  serve_cmd->add_option("--per-account-limit", serve.per_account_limit,
+                        "Runs of one account executing at once, all nodes (0 = no limit)")
+      ->envname("BACKBEAT_PER_ACCOUNT_LIMIT")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  serve_cmd->add_option("--lease-seconds", serve.lease_seconds,
+                        "How long a run's lease lasts without renewal (crash detection time)")
+      ->envname("BACKBEAT_LEASE_SECONDS")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 3600.0));
+  serve_cmd->add_option("--run-ttl", serve.run_ttl_seconds,
+                        "Seconds a run may wait to start before it expires (0 = never)")
+      ->envname("BACKBEAT_RUN_TTL")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 31536000.0));
+  serve_cmd->add_option("--retention-days", serve.retention_days,
+                        "Days finished runs and skip records are kept")
+      ->envname("BACKBEAT_RETENTION_DAYS")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 36500.0));
+  serve_cmd->add_option("--executor", serve.executor, "dry-run, openai, webhook or command")
+      ->envname("BACKBEAT_EXECUTOR")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"dry-run", "openai", "webhook", "command"}));
+  serve_cmd->add_option("--default-model", serve.default_model,
+                        "Model of tasks that name none")
+      ->envname("BACKBEAT_DEFAULT_MODEL");
+  serve_cmd->add_option("--openai-base-url", serve.openai_base_url,
+                        "OpenAI-compatible API root, e.g. https://api.openai.com/v1")
+      ->envname("BACKBEAT_OPENAI_BASE_URL");
+  serve_cmd->add_option("--openai-input-price", serve.openai_input_cents_per_million,
+                        "Cents per million input tokens (for costInCents)")
+      ->envname("BACKBEAT_OPENAI_INPUT_PRICE");
+  serve_cmd->add_option("--openai-output-price", serve.openai_output_cents_per_million,
+                        "Cents per million output tokens (for costInCents)")
+      ->envname("BACKBEAT_OPENAI_OUTPUT_PRICE");
+  serve_cmd->add_option("--webhook-url", serve.webhook_url, "Where the webhook executor POSTs")
+      ->envname("BACKBEAT_WEBHOOK_URL");
+  serve_cmd->add_option("--command", serve.command,
+                        "Program and arguments the command executor runs (absolute path)")
+      ->envname("BACKBEAT_COMMAND")
+      ->expected(1, -1);
+  serve_cmd->footer(
+      "Secrets come only from the environment: BACKBEAT_OPENAI_API_KEY (openai), "
+      "BACKBEAT_WEBHOOK_SECRET (webhook, required).");
 
   // Administration, directly on the database.
   std::string admin_db = "sqlite:./var/backbeat.db";
@@ -166,7 +228,11 @@ int RunCli(int argc, char** argv) {
   if (describe_cmd->parsed()) {
     return RunCronDescribe(describe_expr, describe_seconds, std::cout, std::cerr);
   }
-  if (serve_cmd->parsed()) return RunServe(serve);
+  if (serve_cmd->parsed()) {
+    if (const char* key = std::getenv("BACKBEAT_OPENAI_API_KEY")) serve.openai_api_key = key;
+    if (const char* secret = std::getenv("BACKBEAT_WEBHOOK_SECRET")) serve.webhook_secret = secret;
+    return RunServe(serve);
+  }
   AdminContext admin{admin_db, admin_secret, std::cout, std::cerr};
   if (account_create->parsed()) return CreateAccount(admin, account_email, account_name);
   if (org_create->parsed()) return CreateOrganization(admin, org_name, org_admin);

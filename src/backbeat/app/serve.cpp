@@ -3,18 +3,26 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <memory>
 
 #include "backbeat/app/bootstrap.hpp"
 #include "backbeat/app/files.hpp"
+#include "backbeat/app/scheduler_wiring.hpp"
 #include "backbeat/app/json_log.hpp"
 #include "backbeat/app/storage_factory.hpp"
 #include "backbeat/app/system_clock.hpp"
 #include "backbeat/http/api/openapi_document.hpp"
 #include "backbeat/http/api/router.hpp"
+#include "backbeat/executors/executor_factory.hpp"
 #include "backbeat/http/server/server.hpp"
+#include "backbeat/metrics/registry.hpp"
+#include "backbeat/scheduler/engine.hpp"
 #include "backbeat/service/auth_service.hpp"
 #include "backbeat/service/ids.hpp"
+#include "backbeat/service/run_commands.hpp"
 #include "backbeat/service/task_service.hpp"
 #include "backbeat/tzdb/zone_database.hpp"
 
@@ -30,6 +38,51 @@ LogLevel ParseLevel(const std::string& s) {
 
 std::chrono::milliseconds Millis(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+std::string DefaultNodeId(service::IdSource& ids) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
+  return std::string(host) + "-" + std::to_string(getpid()) + "-" + ids.NewToken(4);
+}
+
+core::Result<std::unique_ptr<executors::Executor>> MakeConfiguredExecutor(
+    const ServeConfig& config) {
+  executors::ExecutorConfig e;
+  e.kind = config.executor;
+  e.default_model = config.default_model;
+  e.openai.base_url = config.openai_base_url;
+  e.openai.api_key = config.openai_api_key;
+  e.openai.default_model = config.default_model;
+  e.openai.input_cents_per_million_tokens = config.openai_input_cents_per_million;
+  e.openai.output_cents_per_million_tokens = config.openai_output_cents_per_million;
+  e.webhook.url = config.webhook_url;
+  e.webhook.secret = config.webhook_secret;
+  e.webhook.default_model = config.default_model;
+  e.command.argv = config.command;
+  e.command.default_model = config.default_model;
+  return executors::MakeExecutor(e);
+}
+
+scheduler::EngineOptions EngineOptionsFrom(const ServeConfig& config, std::string node_id) {
+  scheduler::EngineOptions o;
+  o.node_id = std::move(node_id);
+  o.workers = config.executor_workers;
+  o.claim_batch = config.claim_batch;
+  o.per_account_limit = config.per_account_limit;
+  o.lease = Millis(config.lease_seconds);
+  // Renew three times per lease, so one slow renewal does not lose a live run.
+  o.heartbeat = std::max(std::chrono::milliseconds(100), o.lease / 3);
+  o.retention = std::chrono::duration_cast<std::chrono::hours>(
+      std::chrono::duration<double, std::ratio<3600>>(config.retention_days * 24));
+  if (o.retention.count() < 1) o.retention = std::chrono::hours(1);
+  o.firing.allow_seconds = config.allow_seconds;
+  if (config.run_ttl_seconds > 0) {
+    o.firing.run_ttl_seconds = static_cast<int64_t>(config.run_ttl_seconds);
+  } else {
+    o.firing.run_ttl_seconds.reset();
+  }
+  return o;
 }
 
 }  // namespace
@@ -63,6 +116,19 @@ int RunServe(const ServeConfig& config) {
   if (!secret.ok()) return fail("cannot read the server secret", secret.status());
 
   SystemClock clock;
+  auto executor = MakeConfiguredExecutor(config);
+  if (!executor.ok()) return fail("bad executor settings", executor.status());
+
+  // The scheduler hears about task writes and run commands through these two; they reach the
+  // engine once it exists (and never when this node runs no scheduler).
+  std::atomic<scheduler::Engine*> engine_ptr{nullptr};
+  SignalingStorage signaling(**storage, [&engine_ptr] {
+    if (scheduler::Engine* e = engine_ptr.load()) e->Wake();
+  });
+  EngineEvents engine_events;
+  metrics::Registry registry;
+  MetricsObserver observer(registry);
+
   service::AuthService auth((*storage)->accounts(), clock, ids, *secret);
   const std::string key_file = config.admin_key_file.empty()
                                    ? location->directory + "/admin.key"
@@ -71,9 +137,17 @@ int RunServe(const ServeConfig& config) {
     return fail("cannot create the first admin key", s);
   }
 
-  service::TaskService tasks(**storage, **zones, clock, ids,
+  service::TaskService tasks(signaling, **zones, clock, ids,
                              {.allow_seconds = config.allow_seconds});
   service::RunService runs(**storage);
+  service::RunCommandOptions run_options;
+  if (config.run_ttl_seconds > 0) {
+    run_options.run_ttl_seconds = static_cast<int64_t>(config.run_ttl_seconds);
+  } else {
+    run_options.run_ttl_seconds.reset();
+  }
+  service::RunCommands run_commands(**storage, **zones, clock, ids, engine_events, run_options);
+  (void)run_commands;
   http::ApiRouter router({auth, tasks, runs, **storage, **zones},
                          {.allow_seconds = config.allow_seconds,
                           .rate_per_second = config.rate_limit,
@@ -100,6 +174,26 @@ int RunServe(const ServeConfig& config) {
                          {"remote", r.remote_address}});
   });
   if (core::Status s = server.Start(); !s.ok()) return fail("cannot listen", s);
+  std::unique_ptr<scheduler::Engine> engine;
+  if (config.scheduler) {
+    std::string node_id = config.node_id.empty() ? DefaultNodeId(ids) : config.node_id;
+    engine = std::make_unique<scheduler::Engine>(**storage, **executor, **zones, ids, clock,
+                                                 observer, EngineOptionsFrom(config, node_id));
+    registry.AddCallbackGauge("backbeat_executor_queue_depth",
+                              "Runs claimed by this node and waiting for a worker.",
+                              [e = engine.get()] { return double(e->stats().queued_in_process); });
+    registry.AddCallbackGauge("backbeat_executor_busy_workers",
+                              "Executor workers running an attempt now.",
+                              [e = engine.get()] { return double(e->stats().busy_workers); });
+    registry.AddCallbackGauge("backbeat_executor_workers", "Executor workers of this node.",
+                              [e = engine.get()] { return double(e->stats().workers); });
+    engine->Start();
+    engine_ptr.store(engine.get());
+    engine_events.Attach(engine.get());
+    log.Info("scheduler started", {{"node_id", node_id},
+                                   {"executor", std::string((*executor)->name())},
+                                   {"workers", static_cast<int>(config.executor_workers)}});
+  }
   log.Info("listening", {{"listen", config.listen},
                          {"port", static_cast<int>(server.port())},
                          {"db", location->path}});
@@ -110,6 +204,12 @@ int RunServe(const ServeConfig& config) {
   router.SetDraining();
   server.Shutdown(Millis(config.shutdown_timeout_seconds));
   server.Wait();
+  if (engine) {
+    engine_ptr.store(nullptr);
+    engine_events.Attach(nullptr);
+    engine->Stop(Millis(config.shutdown_timeout_seconds));
+    engine.reset();
+  }
   storage->reset();  // closes the database after the last write is committed
   log.Info("stopped");
   return 0;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace backbeat::app {
 
@@ -24,6 +25,27 @@ struct ServeConfig {
   double shutdown_timeout_seconds = 10;
   bool allow_seconds = false;
   std::string log_level = "info";
+
+  // The scheduler and executor pool of this node.
+  bool scheduler = true;  // false: serve the API only (runs are made and run elsewhere)
+  std::string node_id;    // lease owner name; default: host name, pid and a random suffix
+  size_t executor_workers = 16;
+  size_t claim_batch = 64;
+  int per_account_limit = 8;  // EXECUTING runs per account across nodes; 0: no limit
+  double lease_seconds = 30;
+  double run_ttl_seconds = 3600;  // a run not started by then is canceled (expired); 0: never
+  double retention_days = 30;     // finished runs and skip records older than this are pruned
+
+  // The executor (docs/operations.md, "Executors").
+  std::string executor = "dry-run";  // dry-run | openai | webhook | command
+  std::string default_model;
+  std::string openai_base_url;
+  std::string openai_api_key;  // from the environment; never a flag value in `ps`
+  double openai_input_cents_per_million = 0;
+  double openai_output_cents_per_million = 0;
+  std::string webhook_url;
+  std::string webhook_secret;  // from the environment
+  std::vector<std::string> command;  // argv: absolute program path, then arguments
 };
 
 // Runs the service until SIGTERM or SIGINT; returns the process exit status.

@@ -48,7 +48,11 @@ MetricsObserver::MetricsObserver(metrics::Registry& registry)
                                           "Runs this node moved to a final status.",
                                           {"status"})),
       storage_errors_(registry.AddCounter("backbeat_scheduler_storage_errors_total",
-                                          "Scheduler storage calls that failed.")) {}
+                                          "Scheduler storage calls that failed.")),
+      storage_latency_(registry.AddHistogramFamily(
+          "backbeat_scheduler_storage_seconds",
+          "Duration of the scheduler's storage calls (each a transaction or a read), by operation.",
+          {"op"}, metrics::DefaultLatencyBuckets())) {}
 
 void MetricsObserver::SlotFired(double lag_seconds) {
   fired_.Increment();
@@ -63,5 +67,8 @@ void MetricsObserver::RunFinished(core::RunStatus status) {
   finished_.With({core::RunStatusName(status)}).Increment();
 }
 void MetricsObserver::StorageError() { storage_errors_.Increment(); }
+void MetricsObserver::StorageCall(std::string_view op, double seconds) {
+  storage_latency_.With({op}).Observe(seconds);
+}
 
 }  // namespace backbeat::app

@@ -58,6 +58,7 @@ class MetricsObserver final : public scheduler::EngineObserver {
   void AttemptStarted() override;
   void RunFinished(core::RunStatus status) override;
   void StorageError() override;
+  void StorageCall(std::string_view op, double seconds) override;
 
  private:
   metrics::Counter& fired_;
@@ -67,6 +68,7 @@ class MetricsObserver final : public scheduler::EngineObserver {
   metrics::Counter& attempts_;
   metrics::CounterFamily& finished_;
   metrics::Counter& storage_errors_;
+  metrics::HistogramFamily& storage_latency_;
 };
 
 }  // namespace backbeat::app

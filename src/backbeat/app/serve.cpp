@@ -10,6 +10,7 @@
 
 #include "backbeat/app/bootstrap.hpp"
 #include "backbeat/app/files.hpp"
+#include "backbeat/app/http_metrics.hpp"
 #include "backbeat/app/scheduler_wiring.hpp"
 #include "backbeat/app/json_log.hpp"
 #include "backbeat/app/storage_factory.hpp"
@@ -128,6 +129,7 @@ int RunServe(const ServeConfig& config) {
   EngineEvents engine_events;
   metrics::Registry registry;
   MetricsObserver observer(registry);
+  HttpMetrics http_metrics(registry);
 
   service::AuthService auth((*storage)->accounts(), clock, ids, *secret);
   const std::string key_file = config.admin_key_file.empty()
@@ -147,12 +149,12 @@ int RunServe(const ServeConfig& config) {
     run_options.run_ttl_seconds.reset();
   }
   service::RunCommands run_commands(**storage, **zones, clock, ids, engine_events, run_options);
-  (void)run_commands;
-  http::ApiRouter router({auth, tasks, runs, **storage, **zones},
+  http::ApiRouter router({auth, tasks, runs, run_commands, **storage, **zones},
                          {.allow_seconds = config.allow_seconds,
                           .rate_per_second = config.rate_limit,
                           .rate_burst = config.rate_burst,
-                          .openapi_json = std::string(http::OpenApiDocument())});
+                          .openapi_json = std::string(http::OpenApiDocument()),
+                          .metrics_text = [&registry] { return registry.Render(); }});
 
   http::ServerOptions options;
   options.listen = config.listen;
@@ -163,7 +165,8 @@ int RunServe(const ServeConfig& config) {
   options.header_timeout = Millis(config.header_timeout_seconds);
   options.idle_timeout = Millis(config.idle_timeout_seconds);
   options.default_headers = {{"Access-Control-Allow-Origin", "*"}};
-  http::Server server(options, router, [&log](const http::AccessRecord& r) {
+  http::Server server(options, router, [&log, &http_metrics](const http::AccessRecord& r) {
+    http_metrics.Record(r);
     log.Info("request", {{"request_id", r.request_id},
                          {"method", r.method},
                          {"path", r.path},

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,6 +46,10 @@ class Handler {
  public:
   virtual ~Handler() = default;
   virtual Response Handle(const Request& request) = 0;
+  // The answer, if it can be given without blocking (no storage call, no lock held for long),
+  // else nullopt and the transport calls Handle on its worker pool. Runs on an I/O thread, so it
+  // must stay cheap and must not throw. The default answers nothing here.
+  virtual std::optional<Response> HandleInline(const Request& /*request*/) { return std::nullopt; }
 };
 
 // What the transport reports after each response, for access logs and metrics.

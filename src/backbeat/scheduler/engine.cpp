@@ -1,6 +1,7 @@
 #include "backbeat/scheduler/engine.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace backbeat::scheduler {
 namespace {
@@ -14,6 +15,24 @@ constexpr int kMaxFireRounds = 10000;  // bounds one FireOnce (10,000 batches)
 double Seconds(core::Millis later, core::Millis earlier) {
   return std::chrono::duration<double>(later - earlier).count();
 }
+
+// Reports the duration of one storage call to the observer when it goes out of scope.
+class StorageTimer {
+ public:
+  StorageTimer(EngineObserver& observer, std::string_view op)
+      : observer_(observer), op_(op), start_(std::chrono::steady_clock::now()) {}
+  ~StorageTimer() {
+    observer_.StorageCall(
+        op_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  }
+  StorageTimer(const StorageTimer&) = delete;
+  StorageTimer& operator=(const StorageTimer&) = delete;
+
+ private:
+  EngineObserver& observer_;
+  std::string_view op_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 }  // namespace
 
@@ -121,8 +140,10 @@ core::Result<storage::FireSummary> Engine::FireOnce() {
       for (const storage::SlotSkip& s : d.skips) skips.emplace_back(s.reason, s.count);
       return d;
     };
+    std::optional<StorageTimer> timer(std::in_place, observer_, "fire");
     core::Result<storage::FireSummary> summary = storage_.schedule().FireDue(
         std::chrono::floor<std::chrono::seconds>(now), options_.fire_batch, decide);
+    timer.reset();
     if (!summary.ok()) {
       observer_.StorageError();
       return summary.status();
@@ -137,26 +158,29 @@ core::Result<storage::FireSummary> Engine::FireOnce() {
     total.skipped_slots += summary->skipped_slots;
     if (!summary->more) break;
     total.more = true;
+    std::lock_guard lock(mu_);
+    if (stopping_) break;  // shutdown is bounded: the rest stays due for the next start
   }
   return total;
 }
 
 void Engine::FireLoop() {
   for (;;) {
-    core::Result<storage::FireSummary> fired = FireOnce();
-    if (fired.ok() && fired->runs > 0) {
-      std::lock_guard lock(mu_);
-      claim_wake_ = true;
-      claim_cv_.notify_all();
-    }
+    // A read decides whether anything is due, so a wake with nothing due (a task created for
+    // next week) costs no write transaction.
     milliseconds sleep = options_.max_sleep;
-    if (!fired.ok()) {
-      sleep = std::min(sleep, milliseconds(1000));  // the database is away: try again soon
-    } else if (core::Result<std::optional<core::Instant>> earliest =
-                   storage_.schedule().EarliestSlot();
-               !earliest.ok()) {
+    core::Result<std::optional<core::Instant>> earliest = storage_.schedule().EarliestSlot();
+    if (!earliest.ok()) {
       observer_.StorageError();
-      sleep = std::min(sleep, milliseconds(1000));
+      sleep = milliseconds(1000);  // the database is away: try again soon
+    } else if (*earliest && core::Millis(**earliest) <= clock_.Now()) {
+      core::Result<storage::FireSummary> fired = FireOnce();
+      if (fired.ok() && fired->runs > 0) {
+        std::lock_guard lock(mu_);
+        claim_wake_ = true;
+        claim_cv_.notify_all();
+      }
+      sleep = fired.ok() ? milliseconds(0) : milliseconds(1000);
     } else if (*earliest) {
       const auto until = std::chrono::duration_cast<milliseconds>(
           core::Millis(**earliest) - clock_.Now());
@@ -181,8 +205,10 @@ core::Result<std::vector<core::Run>> Engine::Claim(size_t limit) {
     return StartAttempt(std::move(run), now, options_.node_id, options_.lease,
                         "attempt_" + token.substr(4));
   };
+  std::optional<StorageTimer> timer(std::in_place, observer_, "claim");
   core::Result<std::vector<core::Run>> claimed = storage_.runs().Claim(
       {options_.node_id, now, limit, options_.per_account_limit}, start);
+  timer.reset();
   if (!claimed.ok()) {
     observer_.StorageError();
     return claimed;
@@ -196,7 +222,10 @@ core::Run Engine::Execute(InFlight& flight) {
   const int attempt = static_cast<int>(run.attempts.size());
   executors::ExecutionResult result;
   core::Result<core::Task> task = storage_.tasks().Get(run.task_id);
-  if (task.ok()) {
+  if (flight.cancel.load()) {
+    // Canceled (or shutting down) while it waited for a worker: never start it.
+    result = executors::Canceled();
+  } else if (task.ok()) {
     std::string email;
     if (core::Result<core::Account> owner = storage_.accounts().GetAccount(run.account_id);
         owner.ok() && !owner->emails.empty()) {
@@ -225,7 +254,9 @@ core::Status Engine::WriteOutcomes(std::vector<Outcome>& outcomes) {
   for (const Outcome& o : outcomes) {
     updates.push_back({o.finished, core::RunStatus::kExecuting, options_.node_id});
   }
+  std::optional<StorageTimer> timer(std::in_place, observer_, "finish");
   core::Result<std::vector<core::Status>> written = storage_.runs().ReplaceIf(updates);
+  timer.reset();
   if (!written.ok()) {
     observer_.StorageError();
     return written.status();
@@ -349,8 +380,10 @@ core::Status Engine::RenewLeases() {
     for (const auto& [id, flight] : in_flight_) ids.push_back(id);
   }
   if (ids.empty()) return core::Status::Ok();
+  std::optional<StorageTimer> timer(std::in_place, observer_, "renew");
   core::Result<std::vector<std::string>> lost =
       storage_.runs().Renew(options_.node_id, ids, clock_.Now() + options_.lease);
+  timer.reset();
   if (!lost.ok()) {
     observer_.StorageError();
     return lost.status();
@@ -365,7 +398,9 @@ core::Status Engine::RenewLeases() {
 
 core::Result<size_t> Engine::SweepOnce() {
   const core::Millis now = clock_.Now();
+  std::optional<StorageTimer> timer(std::in_place, observer_, "sweep");
   core::Result<std::vector<core::Run>> stale = storage_.runs().ListStale(now, kSweepBatch);
+  timer.reset();
   if (!stale.ok()) {
     observer_.StorageError();
     return stale.status();

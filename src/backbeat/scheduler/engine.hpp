@@ -54,6 +54,8 @@ class EngineObserver {
   virtual void AttemptStarted() {}
   virtual void RunFinished(core::RunStatus status) { (void)status; }
   virtual void StorageError() {}
+  // How long one storage call of the scheduler took ("fire", "claim", "finish", "renew", "sweep").
+  virtual void StorageCall(std::string_view op, double seconds) { (void)op, (void)seconds; }
 };
 
 struct EngineStats {

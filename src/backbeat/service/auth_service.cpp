@@ -3,8 +3,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <cctype>
+#include <memory>
+#include <utility>
 
 namespace backbeat::service {
 namespace {
@@ -32,13 +35,52 @@ core::Status Unauthorized() { return core::Unauthenticated("Unauthorized"); }
 
 AuthService::AuthService(storage::AccountStore& accounts, const core::Clock& clock,
                          IdSource& ids, std::string server_secret)
-    : accounts_(accounts), clock_(clock), ids_(ids), secret_(std::move(server_secret)) {}
+    : AuthService(accounts, clock, ids, std::move(server_secret), Options{}) {}
+
+AuthService::AuthService(storage::AccountStore& accounts, const core::Clock& clock,
+                         IdSource& ids, std::string server_secret, Options options)
+    : accounts_(accounts),
+      clock_(clock),
+      ids_(ids),
+      secret_(std::move(server_secret)),
+      options_(options) {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac == nullptr) return;
+  std::unique_ptr<EVP_MAC_CTX, MacContextDeleter> ctx(EVP_MAC_CTX_new(mac));
+  EVP_MAC_free(mac);  // the context holds its own reference
+  if (!ctx) return;
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                               OSSL_PARAM_construct_end()};
+  if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(secret_.data()),
+                   secret_.size(), params) != 1) {
+    return;
+  }
+  keyed_mac_ = std::move(ctx);
+}
+
+void AuthService::MacContextDeleter::operator()(evp_mac_ctx_st* ctx) const {
+  EVP_MAC_CTX_free(ctx);
+}
 
 std::string AuthService::HashKey(std::string_view key) const {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-       reinterpret_cast<const unsigned char*>(key.data()), key.size(), mac, &len);
+  EVP_MAC_CTX* copy = nullptr;
+  if (keyed_mac_) {
+    std::lock_guard lock(mac_mu_);
+    copy = EVP_MAC_CTX_dup(keyed_mac_.get());
+  }
+  size_t out_len = 0;
+  if (copy != nullptr &&
+      EVP_MAC_update(copy, reinterpret_cast<const unsigned char*>(key.data()), key.size()) == 1 &&
+      EVP_MAC_final(copy, mac, &out_len, sizeof(mac)) == 1) {
+    len = static_cast<unsigned int>(out_len);
+  } else {
+    HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+         reinterpret_cast<const unsigned char*>(key.data()), key.size(), mac, &len);
+  }
+  EVP_MAC_CTX_free(copy);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(len * 2);
@@ -75,10 +117,20 @@ core::Result<core::Principal> AuthService::Authenticate(const Credentials& crede
   if (key.size() > 256) return Unauthorized();
 
   const std::string hash = HashKey(key);
-  core::Result<core::ApiKey> stored = accounts_.FindApiKeyByHash(hash);
-  if (!stored.ok()) {
-    return stored.status().code() == core::ErrorCode::kNotFound ? Unauthorized()
-                                                                : stored.status();
+  const core::Millis now = clock_.Now();
+  std::shared_ptr<const CacheEntry> cached = Lookup(hash, now);
+  core::ApiKey fetched;
+  const core::ApiKey* stored = nullptr;
+  if (cached) {
+    stored = &cached->key;
+  } else {
+    core::Result<core::ApiKey> found = accounts_.FindApiKeyByHash(hash);
+    if (!found.ok()) {
+      return found.status().code() == core::ErrorCode::kNotFound ? Unauthorized()
+                                                                 : found.status();
+    }
+    fetched = std::move(found).value();
+    stored = &fetched;
   }
   // The lookup matched on the hash already; compare again in constant time so that no
   // backend's index behaviour can turn into a timing oracle.
@@ -86,16 +138,71 @@ core::Result<core::Principal> AuthService::Authenticate(const Credentials& crede
       CRYPTO_memcmp(stored->hash.data(), hash.data(), hash.size()) != 0) {
     return Unauthorized();
   }
-  const core::Millis now = clock_.Now();
+  // Checked on every request, cached or not: a key expires on time even while cached.
   if (stored->revoked_at || (stored->expires_at && *stored->expires_at <= now)) {
     return Unauthorized();
   }
+  if (cached) return cached->principal;
   core::Result<core::Principal> principal = accounts_.PrincipalFor(stored->account_id);
   if (!principal.ok()) {
     return principal.status().code() == core::ErrorCode::kNotFound ? Unauthorized()
                                                                    : principal.status();
   }
+  if (options_.cache_ttl > std::chrono::milliseconds::zero() && options_.cache_capacity > 0) {
+    Remember(hash, std::make_shared<const CacheEntry>(
+                       CacheEntry{std::move(fetched), *principal, now}));
+  }
   return principal;
+}
+
+std::shared_ptr<const AuthService::CacheEntry> AuthService::Lookup(const std::string& hash,
+                                                                   core::Millis now) const {
+  if (options_.cache_ttl <= std::chrono::milliseconds::zero()) return nullptr;
+  std::lock_guard lock(cache_mu_);
+  auto it = cache_.find(hash);
+  if (it == cache_.end()) return nullptr;
+  const core::Millis cached_at = it->second->cached_at;
+  if (now < cached_at || now - cached_at >= options_.cache_ttl) {
+    cache_.erase(it);
+    return nullptr;
+  }
+  return it->second;
+}
+
+void AuthService::Remember(const std::string& hash,
+                           std::shared_ptr<const CacheEntry> entry) const {
+  const core::Millis now = entry->cached_at;
+  std::lock_guard lock(cache_mu_);
+  if (cache_.size() >= options_.cache_capacity && cache_.find(hash) == cache_.end()) {
+    // Full: drop what is stale; if everything is fresh, drop arbitrary entries (they are only
+    // looked up again). Either way the map never grows past the capacity.
+    std::erase_if(cache_, [&](const auto& item) {
+      const core::Millis at = item.second->cached_at;
+      return now < at || now - at >= options_.cache_ttl;
+    });
+    while (cache_.size() >= options_.cache_capacity) cache_.erase(cache_.begin());
+  }
+  cache_.insert_or_assign(hash, std::move(entry));
+}
+
+core::Status AuthService::RevokeKey(std::string_view key_id) {
+  core::Status revoked = accounts_.RevokeApiKey(key_id, clock_.Now());
+  // Dropped whatever the outcome: a failed revoke must not leave a stale entry behind either.
+  {
+    std::lock_guard lock(cache_mu_);
+    std::erase_if(cache_, [&](const auto& item) { return item.second->key.id == key_id; });
+  }
+  return revoked;
+}
+
+void AuthService::ClearCache() {
+  std::lock_guard lock(cache_mu_);
+  cache_.clear();
+}
+
+size_t AuthService::cached_keys() const {
+  std::lock_guard lock(cache_mu_);
+  return cache_.size();
 }
 
 core::Result<MintedKey> AuthService::MintKey(std::string_view account_id,

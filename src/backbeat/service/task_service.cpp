@@ -1,6 +1,7 @@
 #include "backbeat/service/task_service.hpp"
 
 #include <unordered_map>
+#include <utility>
 
 namespace backbeat::service {
 namespace {
@@ -17,11 +18,27 @@ TaskService::TaskService(storage::Storage& storage, const core::ZoneLookup& zone
                          const core::Clock& clock, IdSource& ids, Options options)
     : storage_(storage), zones_(zones), clock_(clock), ids_(ids), options_(options) {}
 
+std::shared_ptr<const core::cron::CronExpression> TaskService::Schedule(
+    const std::string& text) const {
+  {
+    std::lock_guard lock(schedules_mu_);
+    auto it = schedules_.find(text);
+    if (it != schedules_.end()) return it->second;
+  }
+  auto parsed = core::cron::CronExpression::Parse(text, {.allow_seconds = true});
+  if (!parsed.ok()) return nullptr;
+  auto shared = std::make_shared<const core::cron::CronExpression>(std::move(parsed).value());
+  std::lock_guard lock(schedules_mu_);
+  if (schedules_.size() >= kMaxParsedSchedules) schedules_.clear();
+  schedules_.emplace(text, shared);
+  return shared;
+}
+
 std::optional<core::Instant> TaskService::NextSlot(const core::Task& task,
                                                    core::Instant after) const {
-  auto expr = core::cron::CronExpression::Parse(task.schedule, {.allow_seconds = true});
+  auto expr = Schedule(task.schedule);
   auto zone = zones_.Find(task.timezone);
-  if (!expr.ok() || !zone.ok()) return std::nullopt;
+  if (!expr || !zone.ok()) return std::nullopt;
   return expr->Next(after, **zone);
 }
 
@@ -29,9 +46,9 @@ core::Result<TaskView> TaskService::View(const core::Task& task, bool may_have_r
   TaskView view;
   view.task = task;
   if (task.enabled) {
-    auto expr = core::cron::CronExpression::Parse(task.schedule, {.allow_seconds = true});
+    auto expr = Schedule(task.schedule);
     auto zone = zones_.Find(task.timezone);
-    if (expr.ok() && zone.ok()) {
+    if (expr && zone.ok()) {
       view.upcoming = expr->Upcoming(clock_.NowSeconds(), **zone, options_.upcoming);
     }
   }
@@ -43,9 +60,37 @@ core::Result<TaskView> TaskService::View(const core::Task& task, bool may_have_r
     if (!recent.ok()) return recent.status();
     view.recent_runs = std::move(recent).value();
   }
-  auto owner = storage_.accounts().GetAccount(task.account_id);
-  if (owner.ok() && !owner->emails.empty()) view.owner_email = owner->emails.front();
+  view.owner_email = OwnerEmail(task.account_id);
   return view;
+}
+
+std::optional<std::string> TaskService::OwnerEmail(const std::string& account_id) {
+  const std::chrono::milliseconds ttl = options_.owner_email_ttl;
+  const bool caching = ttl > std::chrono::milliseconds::zero() && options_.owner_email_capacity > 0;
+  const core::Millis now = caching ? clock_.Now() : core::Millis{};
+  auto fresh = [&](core::Millis read_at) { return now >= read_at && now - read_at < ttl; };
+  if (caching) {
+    std::lock_guard lock(owner_mu_);
+    auto it = owner_emails_.find(account_id);
+    if (it != owner_emails_.end() && fresh(it->second.read_at)) return it->second.email;
+  }
+  auto owner = storage_.accounts().GetAccount(account_id);
+  // An unreadable owner shows no email and is not remembered: the next view tries again.
+  if (!owner.ok()) return std::nullopt;
+  std::optional<std::string> email;
+  if (!owner->emails.empty()) email = std::move(owner->emails.front());
+  if (caching) {
+    std::lock_guard lock(owner_mu_);
+    if (owner_emails_.size() >= options_.owner_email_capacity &&
+        owner_emails_.find(account_id) == owner_emails_.end()) {
+      std::erase_if(owner_emails_, [&](const auto& item) { return !fresh(item.second.read_at); });
+      while (owner_emails_.size() >= options_.owner_email_capacity) {
+        owner_emails_.erase(owner_emails_.begin());
+      }
+    }
+    owner_emails_.insert_or_assign(account_id, CachedEmail{email, now});
+  }
+  return email;
 }
 
 core::Result<TaskView> TaskService::Create(const core::Principal& caller,

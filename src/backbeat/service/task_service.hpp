@@ -1,7 +1,12 @@
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "backbeat/core/account/account.hpp"
@@ -32,12 +37,21 @@ struct TaskPage {
 
 // Task use cases shared by the HTTP API and the command line (API.md section 4). Thread-safe;
 // methods block on storage.
+//
+// Views show the owner's primary email. It is read once per account and then reused for
+// `owner_email_ttl` (accounts' emails do not change through the storage interface today; the
+// TTL bounds how stale a view could be should that change), so reading a task costs two reads
+// (the task, its recent runs) instead of three.
 class TaskService {
  public:
   struct Options {
     size_t upcoming = 5;
     size_t recent_runs = 5;
     bool allow_seconds = false;  // accept 6-field schedules
+    // How long an owner's email is reused; zero reads it for every view.
+    std::chrono::milliseconds owner_email_ttl{2000};
+    // At most this many owners are remembered; past it, stale entries go, then arbitrary ones.
+    size_t owner_email_capacity = 10'000;
   };
 
   TaskService(storage::Storage& storage, const core::ZoneLookup& zones, const core::Clock& clock,
@@ -54,6 +68,13 @@ class TaskService {
 
  private:
   core::Result<TaskView> View(const core::Task& task, bool may_have_runs = true);
+  // The primary email of `account_id`, from the cache when fresh; nullopt if it has none or
+  // the account cannot be read.
+  std::optional<std::string> OwnerEmail(const std::string& account_id);
+  // `text` parsed (seconds allowed, as stored schedules were validated already), or nullptr if
+  // it does not parse. Parsed values are immutable and shared: most tasks share a handful of
+  // schedules, and parsing is the larger part of computing a view's upcoming fires.
+  std::shared_ptr<const core::cron::CronExpression> Schedule(const std::string& text) const;
   // Fetches a task the caller may change: NotFound or PermissionDenied otherwise.
   core::Result<core::Task> GetForChange(const core::Principal& caller, const std::string& id,
                                         const std::optional<std::string>& account_id);
@@ -63,6 +84,19 @@ class TaskService {
   const core::Clock& clock_;
   IdSource& ids_;
   Options options_;
+
+  struct CachedEmail {
+    std::optional<std::string> email;
+    core::Millis read_at{};
+  };
+  std::mutex owner_mu_;
+  std::unordered_map<std::string, CachedEmail> owner_emails_;  // GUARDED_BY(owner_mu_)
+
+  static constexpr size_t kMaxParsedSchedules = 4096;
+  mutable std::mutex schedules_mu_;
+  // Parsed schedules by text; cleared when full. GUARDED_BY(schedules_mu_)
+  mutable std::unordered_map<std::string, std::shared_ptr<const core::cron::CronExpression>>
+      schedules_;
 };
 
 // Run use cases: list and detail (API.md section 4, GET /api/tasks/runs).

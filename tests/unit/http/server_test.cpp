@@ -12,6 +12,8 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <set>
 #include <string>
 #include <thread>
@@ -34,11 +36,17 @@ constexpr std::string_view kInvalidRequestBody =
 constexpr std::string_view kShuttingDownBody =
     R"({"status":"error","error":"Server is shutting down","message":"Server is shutting down"})";
 
-// Runs a replaceable function; set it before Start.
+// Runs replaceable functions; set them before Start. Without `inline_function` nothing is
+// answered inline.
 class FunctionHandler : public Handler {
  public:
   Response Handle(const Request& request) override { return function(request); }
+  std::optional<Response> HandleInline(const Request& request) override {
+    if (!inline_function) return std::nullopt;
+    return inline_function(request);
+  }
   std::function<Response(const Request&)> function;
+  std::function<std::optional<Response>(const Request&)> inline_function;
 };
 
 // Answers "<method> <target> <body>" as text.
@@ -639,6 +647,95 @@ TEST(ServerStartTest, DestructorShutsDownARunningServer) {
     EXPECT_EQ(Ok(client.RoundTrip("GET", "/")).status, 200);
   }
   EXPECT_TRUE(client.WaitForClose(milliseconds(1000)));
+}
+
+TEST_F(ServerTest, InlineAnswersSkipTheWorkerPool) {
+  std::atomic<int> handled{0};
+  handler_.function = [&](const Request& request) {
+    ++handled;
+    return Echo(request);
+  };
+  handler_.inline_function = [](const Request& request) -> std::optional<Response> {
+    if (request.target != "/fast") return std::nullopt;
+    Response response;
+    response.content_type = "text/plain";
+    response.body = "inline";
+    response.headers.emplace_back("Allow", "GET");
+    return response;
+  };
+  StartServer();
+  HttpClient client = Connect();
+  HttpResponse fast = Ok(client.RoundTrip("GET", "/fast", "", {{"X-Request-Id", "quick-1"}}));
+  EXPECT_EQ(fast.status, 200);
+  EXPECT_EQ(fast.body, "inline");
+  EXPECT_EQ(HeaderOr(fast, "allow"), "GET");
+  EXPECT_EQ(HeaderOr(fast, "x-request-id"), "quick-1");
+  EXPECT_EQ(HeaderOr(fast, "content-length"), "6");
+  EXPECT_EQ(HeaderOr(fast, "x-content-type-options"), "nosniff");
+  EXPECT_EQ(handled.load(), 0);
+  HttpResponse slow = Ok(client.RoundTrip("GET", "/slow", ""));
+  EXPECT_EQ(slow.body, "GET /slow ");
+  EXPECT_EQ(handled.load(), 1);
+  EXPECT_EQ(WaitForRecords(2).size(), 2u);
+}
+
+TEST_F(ServerTest, AThrowingInlineHandlerIsAnswered500) {
+  handler_.inline_function = [](const Request&) -> std::optional<Response> {
+    throw std::runtime_error("bug");
+  };
+  StartServer();
+  HttpClient client = Connect();
+  HttpResponse response = Ok(client.RoundTrip("GET", "/x", ""));
+  EXPECT_EQ(response.status, 500);
+  // The connection survives a handler bug.
+  EXPECT_EQ(Ok(client.RoundTrip("GET", "/x", "")).status, 500);
+}
+
+TEST_F(ServerTest, ReadsAreNotQueuedBehindWritesWaitingForTheirCommit) {
+  std::promise<void> write_started;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  handler_.function = [&](const Request& request) {
+    if (request.method == "POST") {
+      write_started.set_value();
+      released.wait();  // a write waiting for its group commit
+    }
+    return Echo(request);
+  };
+  ServerOptions options;
+  options.worker_threads = 1;
+  options.read_worker_threads = 1;
+  StartServer(options);
+  HttpClient writer = Connect();
+  auto write = std::async(std::launch::async, [&] { return writer.RoundTrip("POST", "/w", "b"); });
+  write_started.get_future().wait();
+  HttpClient reader = Connect();
+  HttpResponse read = Ok(reader.RoundTrip("GET", "/r", ""));
+  EXPECT_EQ(read.body, "GET /r ");
+  EXPECT_EQ(write.wait_for(milliseconds(0)), std::future_status::timeout)
+      << "the write is still waiting while the read was answered";
+  release.set_value();
+  HttpResponse written = Ok(write.get());
+  EXPECT_EQ(written.body, "POST /w b");
+}
+
+TEST_F(ServerTest, HandlerHeadersThatWouldSplitTheResponseAreDropped) {
+  handler_.function = [](const Request& request) {
+    Response response = Echo(request);
+    response.headers = {{"X-Good", "1"},
+                        {"X-Bad", "1\r\nX-Injected: 1"},
+                        {"X-Bad\r\nX-Injected", "2"},
+                        {"Date", "handlers do not own the date"}};
+    return response;
+  };
+  StartServer();
+  HttpClient client = Connect();
+  HttpResponse response = Ok(client.RoundTrip("GET", "/", ""));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(HeaderOr(response, "x-good"), "1");
+  EXPECT_EQ(HeaderOr(response, "x-bad"), "<absent>");
+  EXPECT_EQ(HeaderOr(response, "x-injected"), "<absent>");
+  EXPECT_NE(HeaderOr(response, "date"), "handlers do not own the date");
 }
 
 }  // namespace

@@ -7,11 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "backbeat/storage/sqlite/connection.hpp"
@@ -284,6 +288,127 @@ TEST_F(GroupCommitterTest, DestructionFinishesQueuedWork) {
   committer_.reset();  // drains the queue, then joins
   EXPECT_TRUE(blocker.get().ok());
   for (auto& r : results) EXPECT_TRUE(r.get().ok());
+  EXPECT_EQ(CountRows(), 10);
+}
+
+// SubmitAsync: the same batches as Submit, answered through completions on the writer thread.
+class GroupCommitterAsyncTest : public GroupCommitterTest {
+ protected:
+  // Holds the writer inside a unit until Release(), so that what is submitted meanwhile queues
+  // up and forms one batch.
+  void HoldWriter() {
+    std::promise<void> started;
+    blocker_ = std::async(std::launch::async, [this, &started] {
+      return committer_->Submit([this, &started](Connection&) {
+        started.set_value();
+        released_.wait();
+        return core::Status::Ok();
+      });
+    });
+    started.get_future().wait();
+  }
+  void Release() {
+    release_.set_value();
+    EXPECT_TRUE(blocker_.get().ok());
+  }
+
+  // Records each completion's outcome in call order; Wait() returns once `n` have run.
+  struct Recorder {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::pair<int, core::Status>> calls;  // GUARDED_BY(mu)
+    std::thread::id thread;                            // GUARDED_BY(mu)
+    GroupCommitter::Done For(int tag) {
+      return [this, tag](core::Status s) {
+        std::lock_guard lock(mu);
+        calls.emplace_back(tag, std::move(s));
+        thread = std::this_thread::get_id();
+        cv.notify_all();
+      };
+    }
+    void Wait(size_t n) {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return calls.size() >= n; });
+    }
+  };
+
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  std::future<core::Status> blocker_;
+};
+
+TEST_F(GroupCommitterAsyncTest, CompletionsRunInSubmissionOrderAfterOneSharedCommit) {
+  HoldWriter();
+  Recorder recorder;
+  for (int k = 1; k <= 50; ++k) committer_->SubmitAsync(Insert(k), recorder.For(k));
+  EXPECT_EQ(committer_->pending(), 50u) << "SubmitAsync returns before its unit runs";
+  const uint64_t before = committer_->stats().transactions;
+  Release();
+  recorder.Wait(50);
+  // The held unit's batch, then exactly one more for everything that queued behind it.
+  ASSERT_EQ(recorder.calls.size(), 50u);
+  for (int k = 1; k <= 50; ++k) {
+    EXPECT_EQ(recorder.calls[k - 1].first, k);
+    EXPECT_TRUE(recorder.calls[k - 1].second.ok()) << recorder.calls[k - 1].second.ToString();
+  }
+  EXPECT_NE(recorder.thread, std::this_thread::get_id()) << "completions run on the writer";
+  EXPECT_EQ(committer_->stats().transactions, before + 2);
+  EXPECT_EQ(CountRows(), 50);
+}
+
+TEST_F(GroupCommitterAsyncTest, AFailingUnitGetsItsOwnErrorAndTheOthersCommit) {
+  ASSERT_TRUE(committer_->Submit(Insert(5)).ok());
+  HoldWriter();
+  Recorder recorder;
+  committer_->SubmitAsync(Insert(1), recorder.For(1));
+  committer_->SubmitAsync(Insert(5), recorder.For(2));  // duplicate key
+  committer_->SubmitAsync([](Connection&) { return core::InvalidArgument("no"); },
+                          recorder.For(3));
+  committer_->SubmitAsync(Insert(2), recorder.For(4));
+  Release();
+  recorder.Wait(4);
+  ASSERT_EQ(recorder.calls.size(), 4u);
+  EXPECT_TRUE(recorder.calls[0].second.ok());
+  EXPECT_EQ(recorder.calls[1].second.code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(recorder.calls[2].second.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(recorder.calls[2].second.message(), "no");
+  EXPECT_TRUE(recorder.calls[3].second.ok());
+  EXPECT_EQ(CountRows(), 3);
+}
+
+TEST_F(GroupCommitterAsyncTest, BlockingAndAsyncCallersShareABatchInOrder) {
+  HoldWriter();
+  Recorder recorder;
+  committer_->SubmitAsync(Insert(1), recorder.For(1));
+  auto blocking = std::async(std::launch::async, [this] { return committer_->Submit(Insert(2)); });
+  while (committer_->pending() < 2) std::this_thread::yield();
+  committer_->SubmitAsync(Insert(3), recorder.For(3));
+  const uint64_t before = committer_->stats().transactions;
+  Release();
+  EXPECT_TRUE(blocking.get().ok());
+  recorder.Wait(2);
+  EXPECT_EQ(recorder.calls[0].first, 1);
+  EXPECT_EQ(recorder.calls[1].first, 3);
+  EXPECT_EQ(committer_->stats().transactions, before + 2);
+  EXPECT_EQ(CountRows(), 3);
+}
+
+TEST_F(GroupCommitterAsyncTest, AThrowingCompletionDoesNotStopTheWriter) {
+  committer_->SubmitAsync(Insert(1), [](core::Status) { throw std::runtime_error("boom"); });
+  committer_->SubmitAsync(Insert(2), nullptr);  // no completion wanted
+  EXPECT_TRUE(committer_->Submit(Insert(3)).ok());
+  EXPECT_EQ(CountRows(), 3);
+}
+
+TEST_F(GroupCommitterAsyncTest, DestructionAnswersEveryQueuedAsyncUnit) {
+  HoldWriter();
+  Recorder recorder;
+  for (int k = 1; k <= 10; ++k) committer_->SubmitAsync(Insert(k), recorder.For(k));
+  release_.set_value();
+  committer_.reset();  // drains the queue, completions included, then joins
+  EXPECT_TRUE(blocker_.get().ok());
+  ASSERT_EQ(recorder.calls.size(), 10u);
+  for (const auto& [tag, status] : recorder.calls) EXPECT_TRUE(status.ok()) << tag;
   EXPECT_EQ(CountRows(), 10);
 }
 

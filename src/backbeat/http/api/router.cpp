@@ -13,6 +13,7 @@ namespace {
 constexpr std::string_view kTasksAllow = "GET, POST, PATCH, DELETE, OPTIONS";
 constexpr std::string_view kReadAllow = "GET, OPTIONS";
 constexpr std::string_view kProbeAllow = "GET, HEAD, OPTIONS";
+constexpr std::string_view kPostAllow = "POST, OPTIONS";
 
 Response Json(int status, std::string body) {
   Response r;
@@ -109,51 +110,98 @@ ApiRouter::ApiRouter(Services services, Options options)
       options_(std::move(options)),
       limiter_(options_.rate_per_second, options_.rate_burst) {}
 
+namespace {
+
+struct Target {
+  std::string_view path;
+  std::string_view query;
+};
+
+Target SplitTarget(std::string_view target) {
+  const size_t q = target.find('?');
+  Target t{target.substr(0, q), q == std::string_view::npos ? "" : target.substr(q + 1)};
+  if (t.path.size() > 1 && t.path.back() == '/') t.path.remove_suffix(1);
+  return t;
+}
+
+void AddCorsHeaders(Response& response) {
+  response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  response.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
+}
+
+}  // namespace
+
 Response ApiRouter::Handle(const Request& request) {
-  std::string_view target = request.target;
-  size_t q = target.find('?');
-  std::string_view path = target.substr(0, q);
-  std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
-  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const Target target = SplitTarget(request.target);
   Response response;
   try {
-    response = Route(request, path, query);
+    std::optional<Response> quick = RouteInline(request, target.path);
+    response = quick ? std::move(*quick) : Route(request, target.path, target.query);
   } catch (const std::exception& e) {
     // Nothing below should throw; if something does, the client gets a 500, not a hang.
     response = ErrorResponse(core::Internal(e.what()));
   }
-  response.headers.emplace_back("Access-Control-Allow-Origin", "*");
-  response.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
+  AddCorsHeaders(response);
   return response;
 }
 
-Response ApiRouter::Route(const Request& request, std::string_view path, std::string_view query) {
+std::optional<Response> ApiRouter::HandleInline(const Request& request) {
+  std::optional<Response> response;
+  try {
+    response = RouteInline(request, SplitTarget(request.target).path);
+  } catch (const std::exception& e) {
+    response = ErrorResponse(core::Internal(e.what()));
+  }
+  if (response) AddCorsHeaders(*response);
+  return response;
+}
+
+std::optional<Response> ApiRouter::RouteInline(const Request& request, std::string_view path) {
   const std::string& method = request.method;
   if (path == "/api/tasks") {
     if (method == "OPTIONS") return Preflight(kTasksAllow);
     if (method != "GET" && method != "POST" && method != "PATCH" && method != "DELETE") {
       return MethodNotAllowed(kTasksAllow);
     }
-    return Tasks(request, query);
+    return std::nullopt;
   }
   if (path == "/api/tasks/runs") {
     if (method == "OPTIONS") return Preflight(kReadAllow);
     if (method != "GET") return MethodNotAllowed(kReadAllow);
-    return Runs(request, query);
+    return std::nullopt;
+  }
+  if (path == "/api/tasks/trigger" || path == "/api/tasks/runs/cancel" ||
+      path == "/api/tasks/runs/replay") {
+    if (method == "OPTIONS") return Preflight(kPostAllow);
+    if (method != "POST") return MethodNotAllowed(kPostAllow);
+    return std::nullopt;
+  }
+  if (path == "/metrics" && options_.metrics_text) {
+    if (method == "OPTIONS") return Preflight(kReadAllow);
+    if (method != "GET") return MethodNotAllowed(kReadAllow);
+    Response r = Json(200, options_.metrics_text());
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
   }
   if (path == "/healthz" || path == "/readyz" || path == "/openapi.json") {
     if (method == "OPTIONS") return Preflight(kProbeAllow);
     if (method != "GET" && method != "HEAD") return MethodNotAllowed(kProbeAllow);
     if (path == "/healthz") return Json(200, R"({"status":"ok"})");
     if (path == "/openapi.json") return Json(200, options_.openapi_json);
-    if (draining_) {
-      return ErrorResponse(core::Unavailable("Server is shutting down"));
-    }
-    core::Status ping = services_.storage.Ping();
-    if (!ping.ok()) return ErrorResponse(core::Unavailable("Storage unavailable"));
-    return Json(200, R"({"status":"ok"})");
+    if (draining_) return ErrorResponse(core::Unavailable("Server is shutting down"));
+    return std::nullopt;  // /readyz pings storage
   }
   return ErrorResponse(core::NotFound("Not found"));
+}
+
+Response ApiRouter::Route(const Request& request, std::string_view path, std::string_view query) {
+  // RouteInline has answered everything but these.
+  if (path == "/api/tasks") return Tasks(request, query);
+  if (path == "/api/tasks/runs") return Runs(request, query);
+  if (path != "/readyz") return RunCommand(request, path);
+  core::Status ping = services_.storage.Ping();
+  if (!ping.ok()) return ErrorResponse(core::Unavailable("Storage unavailable"));
+  return Json(200, R"({"status":"ok"})");
 }
 
 core::Result<core::Principal> ApiRouter::Authenticate(const Request& request,
@@ -243,6 +291,32 @@ Response ApiRouter::Runs(const Request& request, std::string_view query) {
   if (!page.ok()) return ErrorResponse(page.status());
   if (input->run_id) return Json(200, dto::EncodeRuns(page->runs, dto::RunForm::kDetail));
   return Json(200, dto::EncodeRuns(page->runs, Cursor(page->next)));
+}
+
+Response ApiRouter::RunCommand(const Request& request, std::string_view path) {
+  Response refused;
+  auto principal = Authenticate(request, &refused);
+  if (!principal.ok()) return refused;
+  if (!IsJsonOrUnspecified(request)) {
+    Response r = ErrorResponse(core::FailedPrecondition("Content-Type must be application/json"));
+    r.status = 415;
+    return r;
+  }
+  core::Result<core::Run> run = core::Internal("unrouted run command");
+  if (path == "/api/tasks/trigger") {
+    auto input = dto::DecodeTrigger(request.body);
+    if (!input.ok()) return ErrorResponse(input.status());
+    run = services_.run_commands.Trigger(*principal, input->id, input->idempotency_key,
+                                         input->account_id);
+  } else {
+    auto input = dto::DecodeRunAction(request.body);
+    if (!input.ok()) return ErrorResponse(input.status());
+    run = path == "/api/tasks/runs/cancel"
+              ? services_.run_commands.Cancel(*principal, input->run_id)
+              : services_.run_commands.Replay(*principal, input->run_id);
+  }
+  if (!run.ok()) return ErrorResponse(run.status());
+  return Json(200, dto::EncodeRuns(std::span<const core::Run>(&*run, 1), dto::RunForm::kDetail));
 }
 
 }  // namespace backbeat::http

@@ -5,9 +5,12 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -30,8 +33,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <charconv>
 #include <condition_variable>
 #include <cstdio>
@@ -81,6 +84,9 @@ constexpr std::string_view kMsgShuttingDown = "Server is shutting down";
 constexpr std::string_view kMsgTooManyConnections = "Too many connections";
 constexpr std::string_view kMsgInternal = "Internal server error";
 
+// Safe methods read; they run on the read pool (ServerOptions::read_worker_threads).
+bool IsRead(std::string_view method) { return method == "GET" || method == "HEAD"; }
+
 std::string JsonEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -108,19 +114,26 @@ Response UnavailableResponse(std::string_view message) {
 }
 
 // IMF-fixdate (RFC 9110 5.6.7), written by hand so the C locale cannot change day or month names.
-std::string HttpDate(std::chrono::system_clock::time_point now) {
+// The text changes once a second, so each thread formats it once a second.
+std::string_view HttpDate(std::chrono::system_clock::time_point now) {
   static constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed",
                                                        "Thu", "Fri", "Sat"};
   static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  thread_local time_t cached_seconds = -1;
+  thread_local char text[64];
+  thread_local size_t length = 0;
   const time_t seconds = std::chrono::system_clock::to_time_t(now);
-  struct tm utc {};
-  gmtime_r(&seconds, &utc);
-  char text[64];
-  std::snprintf(text, sizeof(text), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[utc.tm_wday % 7],
-                utc.tm_mday, kMonths[utc.tm_mon % 12], utc.tm_year + 1900, utc.tm_hour, utc.tm_min,
-                utc.tm_sec);
-  return text;
+  if (seconds != cached_seconds) {
+    struct tm utc {};
+    gmtime_r(&seconds, &utc);
+    const int n = std::snprintf(text, sizeof(text), "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                                kDays[utc.tm_wday % 7], utc.tm_mday, kMonths[utc.tm_mon % 12],
+                                utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
+    length = n > 0 ? std::min(static_cast<size_t>(n), sizeof(text) - 1) : 0;
+    cached_seconds = seconds;
+  }
+  return {text, length};
 }
 
 bool IsValidRequestId(std::string_view id) {
@@ -160,6 +173,19 @@ std::string_view PathOf(std::string_view target) { return target.substr(0, targe
 bool IsTransportHeader(std::string_view name) {
   return beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding") ||
          beast::iequals(name, "connection");
+}
+
+// A header line that could split the response (CR or LF, or an empty name) is not written.
+bool IsWritableHeader(std::string_view name, std::string_view value) {
+  return !name.empty() && name.find_first_of("\r\n:") == std::string_view::npos &&
+         value.find_first_of("\r\n") == std::string_view::npos;
+}
+
+void AppendHeader(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
 }
 
 core::Result<tcp::endpoint> ParseListen(std::string_view listen) {
@@ -250,10 +276,28 @@ class Server::Impl {
   void StopThreads();
   // Runs on a worker thread. Never throws: a throwing handler becomes a 500.
   Response Invoke(const Request& request) noexcept;
+  // Runs on an I/O thread: the handler's non-blocking answer, if it has one. Never throws.
+  std::optional<Response> InvokeInline(const Request& request) noexcept;
   void ReportAccess(const AccessRecord& record) noexcept;
 
-  static asio::awaitable<Response> InvokeOnWorker(Impl* impl, const Request* request) {
-    co_return impl->Invoke(*request);
+  // Runs Invoke(request) on the worker pool, stores its answer in `response` and completes on
+  // the token's executor (a session's strand). One post to the pool and one back, with no
+  // coroutine frame or spawn state per request: this hop is the transport's main cost. Both
+  // references must stay valid until completion (they live in the awaiting coroutine's frame).
+  template <typename CompletionToken>
+  auto AsyncInvoke(const Request& request, Response& response, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void()>(
+        [this, &request, &response](auto handler) {
+          asio::thread_pool& pool = IsRead(request.method) ? *read_workers_ : *workers_;
+          asio::post(pool.get_executor(),
+                     [this, &request, &response, handler = std::move(handler)]() mutable {
+                       response = Invoke(request);
+                       // Posted, not dispatched: this is a worker thread, never the strand.
+                       const auto executor = asio::get_associated_executor(handler);
+                       asio::post(executor, std::move(handler));
+                     });
+        },
+        token);
   }
 
   const ServerOptions options_;
@@ -277,8 +321,9 @@ class Server::Impl {
   // destroying it destroys suspended session coroutines, which unregister under mu_.
   std::optional<asio::io_context> io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::optional<tcp::acceptor> acceptor_;  // used only on its own strand once Start returns
-  std::optional<asio::thread_pool> workers_;
+  std::optional<tcp::acceptor> acceptor_;          // used only on its own strand once Start returns
+  std::optional<asio::thread_pool> workers_;       // writes: every method but GET and HEAD
+  std::optional<asio::thread_pool> read_workers_;  // GET and HEAD
   std::vector<std::thread> io_threads_;
 };
 
@@ -322,7 +367,6 @@ class Server::Impl::Session {
 
  private:
   using BeastRequest = bhttp::request<bhttp::string_body>;
-  using BeastResponse = bhttp::response<bhttp::string_body>;
 
   asio::awaitable<void> Serve();
   asio::awaitable<void> Reject();
@@ -340,8 +384,9 @@ class Server::Impl::Session {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::string remote_address_;
-  bool idle_ = false;    // waiting for the first byte of a request
-  bool closed_ = false;  // ForceClose ran
+  std::string head_buffer_;  // the response head being written, reused across requests
+  bool idle_ = false;        // waiting for the first byte of a request
+  bool closed_ = false;      // ForceClose ran
 };
 
 asio::awaitable<void> Server::Impl::Session::Serve() {
@@ -432,10 +477,14 @@ asio::awaitable<void> Server::Impl::Session::Serve() {
       response = UnavailableResponse(kMsgShuttingDown);
       keep_alive = false;
     } else {
-      // Handle may block, so it runs on the worker pool; co_spawn's completion resumes this
-      // coroutine on the connection's strand.
-      response = co_await asio::co_spawn(server_.workers_->get_executor(),
-                                         InvokeOnWorker(&server_, &request), asio::use_awaitable);
+      std::optional<Response> quick = server_.InvokeInline(request);
+      if (quick) {
+        response = std::move(*quick);
+      } else {
+        // Handle may block, so it runs on the worker pool; the completion resumes this
+        // coroutine on the connection's strand.
+        co_await server_.AsyncInvoke(request, response, asio::use_awaitable);
+      }
       if (server_.shutting_down()) keep_alive = false;
     }
     if (closed_) break;
@@ -463,40 +512,71 @@ asio::awaitable<void> Server::Impl::Session::Reject() {
 asio::awaitable<bool> Server::Impl::Session::Write(Response response, unsigned version, bool head,
                                                    bool keep_alive, const std::string& request_id,
                                                    AccessRecord& record) {
-  // Statuses Beast cannot write, and interim ones a final answer cannot be, are handler bugs.
+  // Statuses that cannot be written, and interim ones a final answer cannot be, are handler bugs.
   if (response.status < 200 || response.status > 999) {
     response = ErrorResponse(500, kMsgInternal);
   }
-  BeastResponse message;
-  message.version(version);
-  message.result(static_cast<unsigned>(response.status));
-  message.set(bhttp::field::date, HttpDate(std::chrono::system_clock::now()));
-  message.set(bhttp::field::server, "backbeat");
-  message.set("X-Content-Type-Options", "nosniff");
-  message.set("X-Request-Id", request_id);
+  // The head is written by hand into one reused buffer and sent with the body in one gather
+  // write: no header map, no serializer, no allocation once the buffer has grown.
+  std::string& out = head_buffer_;
+  out.clear();
+  out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  char status_text[4];
+  const auto [status_end, status_ec] =
+      std::to_chars(status_text, status_text + sizeof(status_text), response.status);
+  (void)status_ec;
+  out.append(status_text, status_end);
+  out.push_back(' ');
+  out.append(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status)));
+  out.append("\r\n");
+  AppendHeader(out, "Date", HttpDate(std::chrono::system_clock::now()));
+  AppendHeader(out, "Server", "backbeat");
+  AppendHeader(out, "X-Content-Type-Options", "nosniff");
+  AppendHeader(out, "X-Request-Id", request_id);
+  static constexpr std::array<std::string_view, 4> kOwnHeaders = {
+      "date", "server", "x-content-type-options", "x-request-id"};
+  auto is_own = [](std::string_view name) {
+    return std::any_of(kOwnHeaders.begin(), kOwnHeaders.end(),
+                       [&](std::string_view own) { return beast::iequals(name, own); });
+  };
   for (const auto& [name, value] : response.headers) {
-    if (!IsTransportHeader(name)) message.insert(name, value);
-  }
-  // Headers every answer carries unless its handler set them, including the answers the
-  // transport writes itself (413, 431, 400, 503): a browser must be able to read those too.
-  for (const auto& [name, value] : server_.options_.default_headers) {
-    if (message.find(name) == message.end()) message.set(name, value);
+    if (IsTransportHeader(name) || is_own(name) || !IsWritableHeader(name, value)) continue;
+    AppendHeader(out, name, value);
   }
   // RFC 9110: 204 and 304 have no content, and 204 carries no Content-Length.
   const bool no_content = response.status == 204 || response.status == 304;
-  if (!no_content) {
-    if (!response.content_type.empty()) {
-      message.set(bhttp::field::content_type, response.content_type);
-    }
-    message.content_length(response.body.size());
-    // A HEAD answer announces the length of the body it does not send.
-    if (!head) message.body() = std::move(response.body);
+  const bool has_type = !no_content && !response.content_type.empty() &&
+                        IsWritableHeader("Content-Type", response.content_type);
+  // Headers every answer carries unless its handler set them, including the answers the
+  // transport writes itself (413, 431, 400, 503): a browser must be able to read those too.
+  for (const auto& [name, value] : server_.options_.default_headers) {
+    if (IsTransportHeader(name) || is_own(name) || !IsWritableHeader(name, value)) continue;
+    if (has_type && beast::iequals(name, "content-type")) continue;
+    const bool set_by_handler =
+        std::any_of(response.headers.begin(), response.headers.end(),
+                    [&](const auto& header) { return beast::iequals(header.first, name); });
+    if (!set_by_handler) AppendHeader(out, name, value);
   }
-  message.keep_alive(keep_alive);
+  if (!no_content) {
+    if (has_type) AppendHeader(out, "Content-Type", response.content_type);
+    char length_text[24];
+    const auto [length_end, length_ec] =
+        std::to_chars(length_text, length_text + sizeof(length_text), response.body.size());
+    (void)length_ec;
+    AppendHeader(out, "Content-Length", std::string_view(length_text, length_end - length_text));
+  }
+  // HTTP/1.1 is persistent unless it says otherwise; HTTP/1.0 only when it says so.
+  if (version >= 11 && !keep_alive) AppendHeader(out, "Connection", "close");
+  if (version < 11 && keep_alive) AppendHeader(out, "Connection", "keep-alive");
+  out.append("\r\n");
   record.status = response.status;
 
+  // A HEAD answer announces the length of the body it does not send.
+  const bool send_body = !no_content && !head;
+  const std::array<asio::const_buffer, 2> buffers = {
+      asio::buffer(out), send_body ? asio::buffer(response.body) : asio::const_buffer()};
   stream_.expires_after(server_.options_.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream_, message, kUseTuple);
+  auto [ec, n] = co_await asio::async_write(stream_, buffers, kUseTuple);
   record.response_bytes = n;
   co_return !ec;
 }
@@ -548,6 +628,7 @@ Server::Impl::~Impl() {
   acceptor_.reset();
   io_.reset();  // destroys any coroutine still suspended; sessions unregister under mu_
   workers_.reset();
+  read_workers_.reset();
 }
 
 core::Status Server::Impl::Start() {
@@ -583,6 +664,12 @@ core::Status Server::Impl::Start() {
 
   work_.emplace(asio::make_work_guard(*io_));
   workers_.emplace(options_.worker_threads);
+  size_t readers = options_.read_worker_threads;
+  if (readers == 0) {
+    readers = std::min<size_t>(options_.worker_threads,
+                               std::max<size_t>(1, std::thread::hardware_concurrency()));
+  }
+  read_workers_.emplace(readers);
   asio::co_spawn(acceptor_->get_executor(), AcceptLoop(), asio::detached);
   io_threads_.reserve(options_.io_threads);
   for (size_t i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] { RunIo(); });
@@ -608,8 +695,11 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
   asio::steady_timer retry_timer(acceptor_->get_executor());
   while (!shutting_down()) {
     // Each connection gets its own strand: its handlers never run concurrently, so the session
-    // needs no locks, while different connections use every I/O thread.
-    tcp::socket socket(asio::make_strand(*io_));
+    // needs no locks, while different connections use every I/O thread. With one I/O thread
+    // the io_context is that strand already, and a real one would only add a queue and a lock
+    // to every completion.
+    tcp::socket socket(options_.io_threads == 1 ? asio::any_io_executor(io_->get_executor())
+                                                : asio::any_io_executor(asio::make_strand(*io_)));
     auto [ec] = co_await acceptor_->async_accept(socket, kUseTuple);
     if (shutting_down() || ec == asio::error::operation_aborted) break;
     if (ec) {
@@ -667,6 +757,14 @@ std::vector<std::shared_ptr<Server::Impl::Session>> Server::Impl::LiveSessions()
 Response Server::Impl::Invoke(const Request& request) noexcept {
   try {
     return handler_.Handle(request);
+  } catch (...) {
+    return ErrorResponse(500, kMsgInternal);
+  }
+}
+
+std::optional<Response> Server::Impl::InvokeInline(const Request& request) noexcept {
+  try {
+    return handler_.HandleInline(request);
   } catch (...) {
     return ErrorResponse(500, kMsgInternal);
   }
@@ -736,6 +834,7 @@ void Server::Impl::StopThreads() {
   // A Handle call still running is waited for; its completion lands in the stopped io_context
   // and is destroyed with it.
   workers_->join();
+  read_workers_->join();
 }
 
 void Server::Impl::Wait() {

@@ -26,6 +26,13 @@ struct ServerOptions {
   // Threads that run Handler::Handle, which may block (database calls). A request waits for a
   // free worker; the connection's I/O thread is never blocked meanwhile.
   size_t worker_threads = 4;
+  // GET and HEAD requests (reads: CPU work and short storage reads that never wait for a
+  // commit) run on a separate pool of this many threads; other methods (writes, which wait for
+  // their group commit) on the worker_threads pool. Reads want few threads that stay busy (more
+  // threads than cores only add wake-ups and context switches), while writes want many, since
+  // each one blocks until its batch is synced and a batch is shared by every writer waiting.
+  // 0 picks min(worker_threads, the hardware's thread count).
+  size_t read_worker_threads = 0;
   // A larger body (by Content-Length, or counted while chunks arrive) is answered 413 and the
   // connection is closed.
   size_t max_body_bytes = 1024 * 1024;
@@ -51,6 +58,8 @@ struct ServerOptions {
 
 // The HTTP/1.1 transport: accepts connections, parses requests with limits and timeouts, runs
 // the Handler on a worker pool and writes the responses. Beast and Asio stay inside server.cpp.
+// A request the Handler can answer without blocking (Handler::HandleInline) is answered on the
+// I/O thread and skips the pool.
 //
 // Per connection: keep-alive (HTTP/1.1 by default, HTTP/1.0 only with "Connection:
 // keep-alive"), one request at a time so pipelined requests are answered in order, "Connection:

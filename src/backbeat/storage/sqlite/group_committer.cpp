@@ -10,6 +10,7 @@ namespace backbeat::storage::sqlite {
 GroupCommitter::GroupCommitter(std::unique_ptr<Connection> connection, size_t max_batch)
     : max_batch_(max_batch == 0 ? 1 : max_batch),
       connection_(std::move(connection)),
+      notifier_([this] { NotifyLoop(); }),
       writer_([this] { Loop(); }) {}
 
 GroupCommitter::~GroupCommitter() {
@@ -18,22 +19,43 @@ GroupCommitter::~GroupCommitter() {
     stopping_ = true;
   }
   work_ready_.notify_all();
-  writer_.join();
+  writer_.join();  // runs every queued unit first
+  {
+    std::lock_guard lock(answers_mu_);
+    writer_done_ = true;
+  }
+  answers_ready_.notify_all();
+  notifier_.join();  // answers every batch first
+}
+
+bool GroupCommitter::Enqueue(std::unique_ptr<Unit>& unit) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return false;
+  queue_.push_back(std::move(unit));
+  // Notified under the lock: once the unit is visible the writer may answer it and the
+  // destructor may run, so the condition variable must not be touched after unlocking.
+  work_ready_.notify_one();
+  return true;
 }
 
 core::Status GroupCommitter::Submit(Work work) {
   auto unit = std::make_unique<Unit>();
   unit->work = std::move(work);
-  std::future<core::Status> done = unit->done.get_future();
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return core::Unavailable("storage is shutting down");
-    queue_.push_back(std::move(unit));
-    // Notified under the lock: once the unit is visible the writer may answer it and the
-    // destructor may run, so the condition variable must not be touched after unlocking.
-    work_ready_.notify_one();
-  }
+  std::future<core::Status> done = unit->outcome.get_future();
+  if (!Enqueue(unit)) return core::Unavailable("storage is shutting down");
   return done.get();
+}
+
+void GroupCommitter::SubmitAsync(Work work, Done done) {
+  if (!done) done = [](core::Status) {};  // an empty `done` would mean a blocking caller
+  auto unit = std::make_unique<Unit>();
+  unit->work = std::move(work);
+  unit->done = std::move(done);
+  if (Enqueue(unit)) return;
+  try {
+    unit->done(core::Unavailable("storage is shutting down"));
+  } catch (...) {
+  }
 }
 
 WriteStats GroupCommitter::stats() const {
@@ -59,8 +81,42 @@ void GroupCommitter::Loop() {
         queue_.pop_front();
       }
     }
-    RunBatch(batch);
-    batch.clear();
+    std::vector<core::Status> results = RunBatch(batch);
+    {
+      std::lock_guard lock(answers_mu_);
+      answers_.push_back({std::move(batch), std::move(results)});
+    }
+    answers_ready_.notify_one();
+    batch = std::vector<std::unique_ptr<Unit>>();  // moved from: start afresh
+  }
+}
+
+void GroupCommitter::NotifyLoop() {
+  std::deque<Answers> ready;
+  for (;;) {
+    {
+      std::unique_lock lock(answers_mu_);
+      answers_ready_.wait(lock, [this] { return writer_done_ || !answers_.empty(); });
+      if (answers_.empty()) return;  // writer_done_: nothing more will come
+      ready.swap(answers_);
+    }
+    for (Answers& answers : ready) Answer(answers);
+    ready.clear();
+  }
+}
+
+void GroupCommitter::Answer(Answers& answers) {
+  for (size_t i = 0; i < answers.units.size(); ++i) {
+    Unit& unit = *answers.units[i];
+    if (!unit.done) {
+      unit.outcome.set_value(std::move(answers.results[i]));
+      continue;
+    }
+    // A throwing completion must not kill the notifier nor cost the rest their answers.
+    try {
+      unit.done(std::move(answers.results[i]));
+    } catch (...) {
+    }
   }
 }
 
@@ -76,7 +132,7 @@ core::Status GroupCommitter::RunUnit(Unit& unit) {
   }
 }
 
-void GroupCommitter::RunBatch(std::vector<std::unique_ptr<Unit>>& batch) {
+std::vector<core::Status> GroupCommitter::RunBatch(std::vector<std::unique_ptr<Unit>>& batch) {
   Connection& c = *connection_;
   std::vector<core::Status> results(batch.size());
   uint64_t commits = 0;
@@ -123,7 +179,7 @@ void GroupCommitter::RunBatch(std::vector<std::unique_ptr<Unit>>& batch) {
     stats_.units += batch.size();
     stats_.transactions += commits;
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+  return results;
 }
 
 }  // namespace backbeat::storage::sqlite

@@ -348,7 +348,7 @@ core::Result<bool> InsertRunIfAbsent(Connection& c, const core::Run& run) {
 
 core::Result<int> CountActiveRuns(Connection& c, std::string_view task_id) {
   core::Result<Statement> s = c.Prepare(
-      "SELECT count(*) FROM runs WHERE task_id = ?1 AND "
+      "SELECT count(*) FROM runs INDEXED BY runs_active_by_task WHERE task_id = ?1 AND "
       "status IN ('QUEUED', 'DELAYED', 'EXECUTING', 'REATTEMPTING')");
   if (!s.ok()) return s.status();
   s->BindText(1, task_id);
@@ -366,8 +366,8 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
         std::unordered_map<std::string, int> executing;
         if (request.per_account_limit > 0) {
           core::Result<Statement> s = c.Prepare(
-              "SELECT account_id, count(*) FROM runs WHERE status = 'EXECUTING' "
-              "GROUP BY account_id");
+              "SELECT account_id, count(*) FROM runs INDEXED BY runs_executing "
+              "WHERE status = 'EXECUTING' GROUP BY account_id");
           if (!s.ok()) return s.status();
           for (;;) {
             core::Result<bool> row = s->Step();
@@ -388,7 +388,9 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
           std::vector<core::Run> page;
           {
             static const std::string kSql =
-                SelectSql() +
+                // The planner has no statistics to prefer the partial index on its own and
+                // would sort every waiting run per page through runs_by_status.
+                "SELECT " + std::string(kColumns) + " FROM runs INDEXED BY runs_waiting" +
                 " WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING') AND available_at_ms <= ?1"
                 " AND (?2 IS NULL OR (available_at_ms, created_at_ms, id) > (?2, ?3, ?4))"
                 " ORDER BY available_at_ms, created_at_ms, id LIMIT ?5";
@@ -423,7 +425,7 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
             if (request.per_account_limit > 0 && busy >= request.per_account_limit) continue;
             if (run.exclusive) {
               core::Result<Statement> s = c.Prepare(
-                  "SELECT 1 FROM runs WHERE task_id = ?1 AND "
+                  "SELECT 1 FROM runs INDEXED BY runs_active_by_task WHERE task_id = ?1 AND "
                   "status IN ('QUEUED', 'DELAYED', 'EXECUTING', 'REATTEMPTING') AND "
                   "(created_at_ms, id) < (?2, ?3) LIMIT 1");
               if (!s.ok()) return s.status();
@@ -495,8 +497,10 @@ core::Result<std::vector<core::Run>> SqliteRunStore::ListStale(core::Millis now,
   return readers_.Read([&](Connection& c) -> core::Result<std::vector<core::Run>> {
     static const std::string kSql =
         SelectSql() +
-        " WHERE id IN (SELECT id FROM runs WHERE status = 'EXECUTING' AND lease_expires_ms < ?1"
-        " UNION SELECT id FROM runs WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING')"
+        " WHERE id IN (SELECT id FROM runs INDEXED BY runs_executing"
+        " WHERE status = 'EXECUTING' AND lease_expires_ms < ?1"
+        " UNION SELECT id FROM runs INDEXED BY runs_waiting"
+        " WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING')"
         " AND started_at_ms IS NULL AND ttl_seconds IS NOT NULL"
         " AND created_at_ms + ttl_seconds * 1000 < ?1)"
         " ORDER BY created_at_ms, id LIMIT ?2";

@@ -17,7 +17,8 @@ using codec::ToS;
 core::Result<std::optional<core::Instant>> SqliteScheduleStore::EarliestSlot() {
   return readers_.Read([](Connection& c) -> core::Result<std::optional<core::Instant>> {
     core::Result<Statement> s = c.Prepare(
-        "SELECT next_slot_s FROM tasks WHERE enabled = 1 AND next_slot_s IS NOT NULL "
+        "SELECT next_slot_s FROM tasks INDEXED BY tasks_due "
+        "WHERE enabled = 1 AND next_slot_s IS NOT NULL "
         "ORDER BY next_slot_s LIMIT 1");
     if (!s.ok()) return s.status();
     core::Result<bool> row = s->Step();
@@ -36,7 +37,8 @@ core::Result<FireSummary> SqliteScheduleStore::FireDue(
     {
       static const std::string kSql =
           "SELECT " + std::string(TaskColumns()) +
-          " FROM tasks WHERE enabled = 1 AND next_slot_s IS NOT NULL AND next_slot_s <= ?1 "
+          " FROM tasks INDEXED BY tasks_due"
+          " WHERE enabled = 1 AND next_slot_s IS NOT NULL AND next_slot_s <= ?1 "
           "ORDER BY next_slot_s, id LIMIT ?2";
       core::Result<Statement> s = c.Prepare(kSql);
       if (!s.ok()) return s.status();

@@ -65,12 +65,14 @@ void Engine::Start() {
 }
 
 void Engine::Stop(milliseconds grace) {
-  std::vector<std::shared_ptr<InFlight>> unstarted;
   {
     std::unique_lock lock(mu_);
     if (threads_.empty() || stopping_) return;
     stopping_ = true;
-    unstarted.assign(ready_.begin(), ready_.end());
+    // Claimed runs that never started go back to waiting (for this node after a restart, or
+    // for another node now); the flusher writes that before it exits.
+    const core::Millis now = clock_.Now();
+    for (auto& flight : ready_) outcomes_.push_back({flight, Release(flight->run, now)});
     ready_.clear();
     fire_cv_.notify_all();
     claim_cv_.notify_all();
@@ -87,16 +89,6 @@ void Engine::Stop(milliseconds grace) {
         flight->cancel.store(true);
       }
     }
-  }
-  // Claimed runs that never started go back to waiting, for this node after a restart or for
-  // another node now.
-  if (!unstarted.empty()) {
-    const core::Millis now = clock_.Now();
-    std::vector<Outcome> released;
-    for (auto& flight : unstarted) released.push_back({flight, Release(flight->run, now)});
-    std::lock_guard lock(mu_);
-    for (Outcome& o : released) outcomes_.push_back(std::move(o));
-    flush_cv_.notify_all();
   }
   for (std::thread& t : threads_) t.join();
   threads_.clear();
@@ -301,24 +293,34 @@ void Engine::ClaimLoop() {
       if (stopping_) return;
       want = std::min(capacity - std::min(capacity, in_flight_.size()),
                       std::max<size_t>(1, options_.claim_batch));
+      // While a claim is out, the flusher must not finish: a stop may need it to release them.
+      if (want > 0) claiming_ = true;
     }
     size_t got = 0;
     bool failed = false;
     if (want > 0) {
       core::Result<std::vector<core::Run>> claimed = Claim(want);
+      std::lock_guard lock(mu_);
+      claiming_ = false;
       if (claimed.ok()) {
         got = claimed->size();
-        std::lock_guard lock(mu_);
+        const core::Millis now = clock_.Now();
         for (core::Run& run : *claimed) {
           auto flight = std::make_shared<InFlight>();
           flight->run = std::move(run);
           in_flight_.emplace(flight->run.id, flight);
-          ready_.push_back(std::move(flight));
+          if (stopping_) {
+            // The stop came during the claim: no worker will take these; give them back.
+            outcomes_.push_back({flight, Release(flight->run, now)});
+          } else {
+            ready_.push_back(std::move(flight));
+          }
         }
         work_cv_.notify_all();
       } else {
         failed = true;
       }
+      flush_cv_.notify_all();
     }
     if (got > 0 && got == want) continue;  // there may be more right away
     std::unique_lock lock(mu_);
@@ -354,7 +356,7 @@ void Engine::FlushLoop() {
     {
       std::unique_lock lock(mu_);
       flush_cv_.wait(lock, [&] {
-        return !outcomes_.empty() || (stopping_ && busy_ == 0 && ready_.empty());
+        return !outcomes_.empty() || (stopping_ && busy_ == 0 && ready_.empty() && !claiming_);
       });
       if (outcomes_.empty()) return;  // stopped and nothing left to write
       batch.swap(outcomes_);
@@ -363,7 +365,7 @@ void Engine::FlushLoop() {
     // The database is away: keep the outcomes (their leases are renewed meanwhile) and retry.
     std::unique_lock lock(mu_);
     for (Outcome& o : batch) outcomes_.push_back(std::move(o));
-    if (stopping_ && busy_ == 0) {
+    if (stopping_ && busy_ == 0 && !claiming_) {
       // Shutting down with the database away: leave the runs to lease recovery.
       return;
     }

@@ -112,7 +112,10 @@ core::Result<TaskView> TaskService::Create(const core::Principal& caller,
   task.max_attempts = input.max_attempts;
   task.timeout_seconds = input.timeout_seconds;
   task.created_at = task.updated_at = clock_.Now();
-  if (task.enabled) task.next_slot = NextSlot(task, clock_.NowSeconds());
+  // From the same reading as created_at, so no second between them goes unscheduled.
+  if (task.enabled) {
+    task.next_slot = NextSlot(task, std::chrono::floor<std::chrono::seconds>(task.created_at));
+  }
   if (core::Status s = storage_.tasks().Create(task); !s.ok()) return s;
   // A task created this instant under a fresh id has no runs: skip the query.
   return View(task, /*may_have_runs=*/false);
@@ -159,7 +162,7 @@ core::Result<TaskView> TaskService::Update(const core::Principal& caller,
     task.next_slot.reset();
   } else if (!was_enabled || task.schedule != old_schedule || task.timezone != old_zone ||
              !task.next_slot) {
-    task.next_slot = NextSlot(task, clock_.NowSeconds());
+    task.next_slot = NextSlot(task, std::chrono::floor<std::chrono::seconds>(task.updated_at));
   }
   if (core::Status s = storage_.tasks().Update(task); !s.ok()) {
     return s.code() == core::ErrorCode::kNotFound ? TaskNotFound() : s;

@@ -36,23 +36,6 @@ std::string Placeholders(int n) {
   return out;
 }
 
-// "col1 = ?1, col2 = ?2, ..." over kColumns, for updates that rewrite a whole run.
-std::string Assignments() {
-  std::string out;
-  int index = 1;
-  std::string_view rest = kColumns;
-  while (!rest.empty()) {
-    size_t comma = rest.find(',');
-    std::string_view col = rest.substr(0, comma);
-    while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
-    if (!out.empty()) out += ", ";
-    out += std::string(col) + " = ?" + std::to_string(index++);
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
 const std::string& InsertSql() {
   static const std::string sql = "INSERT INTO runs (" + std::string(kColumns) + ") VALUES (" +
                                  Placeholders(kColumnCount) + ")";
@@ -300,9 +283,16 @@ core::Result<std::vector<core::Run>> ReadRunsWithAttempts(Connection& c, Stateme
 core::Result<bool> RewriteRun(Connection& c, const core::Run& run,
                               const std::optional<core::RunStatus>& expected_status,
                               const std::optional<std::string>& expected_owner) {
-  static const std::string kSql = "UPDATE runs SET " + Assignments() +
-                                  " WHERE id = ?1 AND (?32 IS NULL OR status = ?32) AND "
-                                  "(?33 IS NULL OR lease_owner = ?33)";
+  // Only the columns a run's life changes: SQLite rewrites the entries of every index whose
+  // columns appear in SET, so naming the fixed ones (task, account, slot, created_at...) would
+  // cost a delete and an insert in each of their indexes per lifecycle step.
+  static const std::string kSql =
+      "UPDATE runs SET status = ?5, updated_at_ms = ?10, started_at_ms = ?11, "
+      "finished_at_ms = ?12, delayed_until_ms = ?13, expired_at_ms = ?14, "
+      "cost_in_cents = ?16, base_cost_in_cents = ?17, duration_ms = ?18, output_json = ?20, "
+      "error_message = ?21, error_name = ?22, error_stack_trace = ?23, lease_owner = ?29, "
+      "lease_expires_ms = ?30, available_at_ms = ?31 "
+      "WHERE id = ?1 AND (?32 IS NULL OR status = ?32) AND (?33 IS NULL OR lease_owner = ?33)";
   {
     core::Result<Statement> s = c.Prepare(kSql);
     if (!s.ok()) return s.status();

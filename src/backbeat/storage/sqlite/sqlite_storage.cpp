@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "backbeat/storage/sqlite/account_store.hpp"
+#include "backbeat/storage/sqlite/checkpointer.hpp"
 #include "backbeat/storage/sqlite/connection.hpp"
 #include "backbeat/storage/sqlite/group_committer.hpp"
 #include "backbeat/storage/sqlite/read_pool.hpp"
@@ -39,6 +40,10 @@ core::Status ConfigureWriter(Connection& c, const std::string& path) {
   // The writer touches every index of a table per write; 64 MiB of page cache keeps the hot
   // index pages of a large firing burst in memory instead of re-reading them from the OS.
   if (core::Status s = c.Exec("PRAGMA cache_size = -65536"); !s.ok()) return s;
+  // Checkpoints run on their own thread (Checkpointer), not inside the writer's commits.
+  if (core::Result<std::string> s = QueryText(c, "PRAGMA wal_autocheckpoint = 0"); !s.ok()) {
+    return s.status();
+  }
   return c.Exec("PRAGMA foreign_keys = ON");
 }
 
@@ -61,9 +66,15 @@ core::Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::stri
     if (core::Status s = (*reader)->Exec("PRAGMA cache_size = -16384"); !s.ok()) return s;
     readers.push_back(std::move(reader).value());
   }
-  return std::unique_ptr<SqliteStorage>(new SqliteStorage(
+  core::Result<std::unique_ptr<Connection>> checkpoints =
+      Connection::Open(path, Connection::Mode::kReadWrite, options.busy_timeout_ms);
+  if (!checkpoints.ok()) return checkpoints.status();
+  auto storage = std::unique_ptr<SqliteStorage>(new SqliteStorage(
       std::make_unique<GroupCommitter>(std::move(writer).value(), options.max_batch),
       std::make_unique<ReadPool>(std::move(readers))));
+  storage->checkpointer_ = std::make_unique<Checkpointer>(std::move(checkpoints).value(),
+                                                          std::chrono::milliseconds(200));
+  return storage;
 }
 
 SqliteStorage::SqliteStorage(std::unique_ptr<GroupCommitter> writer,
@@ -75,7 +86,16 @@ SqliteStorage::SqliteStorage(std::unique_ptr<GroupCommitter> writer,
       accounts_(std::make_unique<SqliteAccountStore>(*writer_, *readers_)),
       schedule_(std::make_unique<SqliteScheduleStore>(*writer_, *readers_)) {}
 
-SqliteStorage::~SqliteStorage() = default;
+SqliteStorage::~SqliteStorage() {
+  // The stores and the writer finish first (their writes land in the WAL), then the last
+  // checkpoint runs as the checkpointer stops.
+  tasks_.reset();
+  runs_.reset();
+  accounts_.reset();
+  schedule_.reset();
+  writer_.reset();
+  checkpointer_.reset();
+}
 
 TaskStore& SqliteStorage::tasks() { return *tasks_; }
 RunStore& SqliteStorage::runs() { return *runs_; }

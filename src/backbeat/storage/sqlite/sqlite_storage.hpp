@@ -9,6 +9,7 @@
 
 namespace backbeat::storage::sqlite {
 
+class Checkpointer;
 class GroupCommitter;
 class ReadPool;
 class SqliteTaskStore;
@@ -70,6 +71,7 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<SqliteRunStore> runs_;
   std::unique_ptr<SqliteAccountStore> accounts_;
   std::unique_ptr<SqliteScheduleStore> schedule_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // set by Open, after construction
 };
 
 }  // namespace backbeat::storage::sqlite

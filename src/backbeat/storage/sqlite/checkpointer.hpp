@@ -1,0 +1,41 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "backbeat/storage/sqlite/connection.hpp"
+
+namespace backbeat::storage::sqlite {
+
+// Copies the WAL back into the database file on its own connection and thread.
+//
+// SQLite's automatic checkpoint runs inside the commit that crosses the threshold, on the
+// committing connection: here that is the one writer thread, so every few megabytes of writes
+// one group commit (and every caller waiting on it) also paid for copying pages and an fsync of
+// the database file. With autocheckpoint off on the writer, this thread runs PASSIVE
+// checkpoints (they never block the writer or readers) every `period`.
+//
+// Thread-safety: construct and destroy from one thread; the work happens on the owned thread.
+class Checkpointer {
+ public:
+  Checkpointer(std::unique_ptr<Connection> connection, std::chrono::milliseconds period);
+  ~Checkpointer();  // one last checkpoint, then joins
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+ private:
+  void Loop();
+  void CheckpointOnce();
+
+  std::unique_ptr<Connection> connection_;  // used only by the thread
+  const std::chrono::milliseconds period_;
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;     // last: starts after everything above
+};
+
+}  // namespace backbeat::storage::sqlite

@@ -121,6 +121,17 @@ milliseconds Engine::NextRetryDelay(int next_attempt) {
 // --- Firing ---
 
 core::Result<storage::FireSummary> Engine::FireOnce() {
+  // Claims wait while a burst is being fired: both need the one writer, and a slot's run must
+  // exist (and its slot be decided) before anything else; executing it can wait a moment.
+  firing_.store(true);
+  struct Done {
+    Engine* e;
+    ~Done() {
+      e->firing_.store(false);
+      std::lock_guard lock(e->mu_);
+      e->claim_cv_.notify_all();
+    }
+  } done{this};
   storage::FireSummary total;
   for (int round = 0; round < kMaxFireRounds; ++round) {
     const core::Millis now = clock_.Now();
@@ -322,10 +333,10 @@ void Engine::ClaimLoop() {
       }
       flush_cv_.notify_all();
     }
-    if (got > 0 && got == want) continue;  // there may be more right away
+    if (got > 0 && got == want && !firing_.load()) continue;  // there may be more right away
     std::unique_lock lock(mu_);
     claim_cv_.wait_for(lock, failed ? milliseconds(1000) : options_.poll,
-                       [&] { return stopping_ || claim_wake_; });
+                       [&] { return stopping_ || (claim_wake_ && !firing_.load()); });
     claim_wake_ = false;
     if (stopping_) return;
   }

@@ -155,6 +155,7 @@ class Engine {
   bool fire_wake_ = false;               // guarded by mu_
   bool claim_wake_ = false;              // guarded by mu_
   bool claiming_ = false;                // a claim transaction is out; guarded by mu_
+  std::atomic<bool> firing_{false};      // FireOnce is running: claims wait
   std::deque<std::shared_ptr<InFlight>> ready_;  // claimed, not started; guarded by mu_
   std::map<std::string, std::shared_ptr<InFlight>, std::less<>> in_flight_;  // guarded by mu_
   std::vector<Outcome> outcomes_;  // guarded by mu_

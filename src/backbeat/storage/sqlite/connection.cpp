@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
 #include <utility>
 
 namespace backbeat::storage::sqlite {
@@ -142,6 +143,11 @@ double Statement::Real(int column) const { return sqlite3_column_double(stmt_, c
 
 core::Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mode mode,
                                                            int busy_timeout_ms) {
+  // Before SQLite initialises: no global memory statistics. They put one process-wide mutex
+  // around every allocation SQLite makes (8% of the writer's time in a firing burst), and
+  // nothing reads them. If SQLite is already initialised the call is refused and harmless.
+  static std::once_flag configured;
+  std::call_once(configured, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   // NOMUTEX: each connection is confined to one thread at a time by its owner, so SQLite's
   // per-connection mutex would only cost.
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;

@@ -46,8 +46,8 @@ WAIT_IDLE=${BENCH_WAIT_IDLE:-600}
 BINARY=${BENCH_BINARY:-build/release/backbeat}
 SEED_TIMEOUT=600
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 [[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -ge 1 && "$DURATION" -le 3600 ]] ||
   die "DURATION must be 1..3600 seconds"
@@ -59,28 +59,8 @@ for tool in wrk nginx curl; do
     die "$tool is missing: apt-get install -y --no-install-recommends wrk nginx-light curl"
 done
 
-# --- Wait (bounded) until no compiler is running: the machine is shared.
-busy_note="none"
-if [ "$(pgrep -c cc1plus || true)" -gt 0 ]; then
-  log "compilers are running; waiting up to ${WAIT_IDLE}s for them to finish"
-  waited=0
-  while [ "$(pgrep -c cc1plus || true)" -gt 0 ] && [ "$waited" -lt "$WAIT_IDLE" ]; do
-    sleep 5
-    waited=$((waited + 5))
-  done
-  busy_note="waited ${waited}s for compilers; $(pgrep -c cc1plus || true) still running"
-fi
-
-WORK=$(mktemp -d /tmp/backbeat-bench-http.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+wait_for_quiet "$WAIT_IDLE"
+make_workdir http
 
 # nginx drops to an unprivileged user when started as root: let it read its files.
 chmod 755 "$WORK"

@@ -64,8 +64,8 @@ READY_TIMEOUT=60  # seconds for a server to answer /readyz
 POLL=0.05         # seconds between database polls in a firing round
 READY_POLL=0.01   # seconds between /readyz polls
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 is_count() { [[ "$1" =~ ^[0-9]+$ ]]; }
 [[ "$REPEATS" =~ ^[0-9]+$ && "$REPEATS" -ge 1 && "$REPEATS" -le 20 ]] || die "REPEATS must be 1..20"
@@ -86,31 +86,11 @@ for tool in sqlite3 curl; do command -v "$tool" >/dev/null || missing+=("$tool")
 
 now_us() { printf -v "$1" '%s' "${EPOCHREALTIME/./}"; }  # sets the variable named $1, no fork
 
-# --- Wait (bounded) until no compiler is running: the machine is shared.
 compilers() { pgrep -c cc1plus || true; }
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 CC_START=$(compilers)
-busy_note="none running"
-if [ "$CC_START" -gt 0 ]; then
-  log "$CC_START compilers are running; waiting up to ${WAIT_IDLE}s for them to finish"
-  waited=0
-  while [ "$(compilers)" -gt 0 ] && [ "$waited" -lt "$WAIT_IDLE" ]; do
-    sleep 5
-    waited=$((waited + 5))
-  done
-  busy_note="$CC_START running at first; waited ${waited}s; $(compilers) still running"
-fi
-
-WORK=$(mktemp -d /tmp/backbeat-bench-scheduler.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+wait_for_quiet "$WAIT_IDLE"
+make_workdir scheduler
 
 cp "$BINARY" "$WORK/backbeat"
 BIN=$WORK/backbeat

@@ -1,0 +1,35 @@
+# Shared by the benchmark scripts (sourced, not run): logging, waiting for a quiet machine, and
+# a temp dir whose processes are stopped and files removed on exit.
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+# Waits up to $1 seconds while compilers (cc1plus) run: the machine is shared. Sets busy_note
+# to what it saw, for the report.
+wait_for_quiet() {
+  local limit=$1 waited=0 first
+  first=$(pgrep -c cc1plus || true)
+  busy_note="none running"
+  [ "$first" -gt 0 ] || return 0
+  log "$first compilers are running; waiting up to ${limit}s for them to finish"
+  while [ "$(pgrep -c cc1plus || true)" -gt 0 ] && [ "$waited" -lt "$limit" ]; do
+    sleep 5
+    waited=$((waited + 5))
+  done
+  busy_note="$first running at first; waited ${waited}s; $(pgrep -c cc1plus || true) still running"
+}
+
+# Makes WORK (a temp dir named after $1) and PIDS; on exit every pid in PIDS gets SIGTERM and is
+# reaped, and WORK is removed unless BENCH_KEEP=1.
+make_workdir() {
+  WORK=$(mktemp -d "/tmp/backbeat-bench-$1.XXXXXX")
+  PIDS=()
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}

@@ -28,7 +28,8 @@ struct Backend {
 inline void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 inline const std::array kBackends = {
-    Backend{"Memory", [](const testing::TempDir&) { return std::make_unique<memory::MemoryStorage>(); }},
+    Backend{"Memory",
+            [](const testing::TempDir&) { return std::make_unique<memory::MemoryStorage>(); }},
     Backend{"Sqlite",
             [](const testing::TempDir& dir) -> std::unique_ptr<Storage> {
               auto opened = sqlite::SqliteStorage::Open(dir.File("backbeat.db"));

@@ -82,7 +82,8 @@ class SchedulerContractTest : public ::testing::TestWithParam<Backend> {
   }
   std::vector<std::string> Claim(const std::string& owner, int64_t now, size_t limit,
                                  int per_account = 0) {
-    auto claimed = storage_->runs().Claim({owner, Ms(now), limit, per_account}, StartAs(owner, now));
+    auto claimed =
+        storage_->runs().Claim({owner, Ms(now), limit, per_account}, StartAs(owner, now));
     EXPECT_TRUE(claimed.ok()) << claimed.status().ToString();
     std::vector<std::string> ids;
     if (claimed.ok()) {
@@ -330,7 +331,7 @@ TEST_P(SchedulerContractTest, ReplaceIfWritesOnlyWhenTheGuardHolds) {
   done.attempts[0].status = "COMPLETED";
   done.lease_owner.reset();
   auto written = storage_->runs().ReplaceIf({
-      {done, RunStatus::kExecuting, "node-b"},  // wrong owner
+      {done, RunStatus::kExecuting, "node-b"},   // wrong owner
       {done, RunStatus::kQueued, std::nullopt},  // wrong status
       {Waiting("run_nope", Uuid(1), Uuid(1, 0xacc), 1), RunStatus::kQueued, std::nullopt},
       {done, RunStatus::kExecuting, "node-a"},

@@ -67,14 +67,17 @@ class AuthMatrixTest : public E2eTest {
         // Cancel shares this path; its success needs a run caught before it finishes, which
         // tests/e2e/scheduler_test.cpp arranges.
         {"POST", "/api/tasks/runs/replay",
-         [this] { return json::serialize(json::object{{"runId", TriggeredRun()}}); }},
+         [this] {
+           return json::serialize(json::object{{"runId", TriggeredRun()}});
+         }},
     };
   }
 
   // A run of a fresh admin task, by id.
   std::string TriggeredRun() {
     json::object t = CreateTask({{"overlap", "allow"}});
-    ApiResponse r = Api("POST", "/api/tasks/trigger", json::serialize(json::object{{"id", t.at("id")}}));
+    ApiResponse r =
+        Api("POST", "/api/tasks/trigger", json::serialize(json::object{{"id", t.at("id")}}));
     EXPECT_EQ(r.status, 200) << r.http.body;
     if (r.status != 200) return {};
     return std::string(r.json.at("runs").at(0).at("id").as_string());

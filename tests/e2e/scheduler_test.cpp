@@ -26,8 +26,7 @@ class SchedulerE2eTest : public E2eTest {
 
   // Runs of the task (list form), newest first.
   json::array RunsOf(const std::string& task_id, std::string_view extra = "") {
-    ApiResponse r = Api("GET", "/api/tasks/runs?limit=100&task_id=" + task_id +
-                                   std::string(extra));
+    ApiResponse r = Api("GET", "/api/tasks/runs?limit=100&task_id=" + task_id + std::string(extra));
     EXPECT_EQ(r.status, 200) << r.http.body;
     if (r.status != 200) return {};
     return r.json.at("runs").as_array();
@@ -62,9 +61,8 @@ class SchedulerE2eTest : public E2eTest {
 TEST_F(SchedulerE2eTest, EverySecondTaskFiresAndItsRunsComplete) {
   json::object task = CreateTask({{"schedule", "* * * * * *"}, {"overlap", "allow"}});
   const std::string id(task.at("id").as_string());
-  json::array runs = WaitForRuns(id, [](const json::array& r) {
-    return CountStatus(r, "COMPLETED") >= 3;
-  });
+  json::array runs =
+      WaitForRuns(id, [](const json::array& r) { return CountStatus(r, "COMPLETED") >= 3; });
   std::set<std::string> keys;
   for (const auto& r : runs) {
     const json::object& run = r.as_object();
@@ -95,15 +93,15 @@ TEST_F(SchedulerE2eTest, DisablingStopsFiringAndReEnablingResumes) {
   json::object task = CreateTask({{"schedule", "* * * * * *"}, {"overlap", "allow"}});
   const std::string id(task.at("id").as_string());
   WaitForRuns(id, [](const json::array& r) { return r.size() >= 1; });
-  ApiResponse off = Api("PATCH", "/api/tasks",
-                        json::serialize(json::object{{"id", id}, {"enabled", false}}));
+  ApiResponse off =
+      Api("PATCH", "/api/tasks", json::serialize(json::object{{"id", id}, {"enabled", false}}));
   ASSERT_EQ(off.status, 200) << off.http.body;
   std::this_thread::sleep_for(milliseconds(300));  // a slot being decided may still land
   const size_t before = RunsOf(id).size();
   std::this_thread::sleep_for(milliseconds(2500));
   EXPECT_EQ(RunsOf(id).size(), before);
-  ApiResponse on = Api("PATCH", "/api/tasks",
-                       json::serialize(json::object{{"id", id}, {"enabled", true}}));
+  ApiResponse on =
+      Api("PATCH", "/api/tasks", json::serialize(json::object{{"id", id}, {"enabled", true}}));
   ASSERT_EQ(on.status, 200) << on.http.body;
   WaitForRuns(id, [&](const json::array& r) { return r.size() >= before + 2; });
 }
@@ -194,8 +192,8 @@ TEST_F(SchedulerE2eTest, MetricsAreServedWithoutAuthInPrometheusFormat) {
 class SlowExecutorE2eTest : public SchedulerE2eTest {
  protected:
   std::vector<std::string> ServerArgs() const override {
-    return {"--executor", "command", "--executor-workers", "1", "--claim-batch", "1",
-            "--command", "/bin/sleep", "30"};
+    return {"--executor", "command",   "--executor-workers", "1", "--claim-batch",
+            "1",          "--command", "/bin/sleep",         "30"};
   }
 };
 
@@ -218,8 +216,7 @@ TEST_F(SlowExecutorE2eTest, CancelStopsAnExecutingRunAndAWaitingOne) {
   // The sleeping attempt is stopped (its process group killed) well before its 30 s, and its
   // own ending does not overwrite the cancel.
   json::array runs = WaitForRuns(
-      id, [](const json::array& r) { return CountStatus(r, "CANCELED") == 2; },
-      milliseconds(5000));
+      id, [](const json::array& r) { return CountStatus(r, "CANCELED") == 2; }, milliseconds(5000));
   ApiResponse detail = Api("GET", "/api/tasks/runs?runId=" + running);
   const json::object& d = detail.json.at("runs").at(0).as_object();
   ASSERT_EQ(d.at("attempts").as_array().size(), 1u);

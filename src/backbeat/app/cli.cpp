@@ -41,20 +41,23 @@ int RunCli(int argc, char** argv) {
 
   // backbeat serve: every option also reads an environment variable.
   ServeConfig serve;
-  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the HTTP API, the scheduler and the executor pool");
+  CLI::App* serve_cmd =
+      app.add_subcommand("serve", "Run the HTTP API, the scheduler and the executor pool");
   serve_cmd->add_option("--listen", serve.listen, "Address to listen on (host:port; port 0 = any)")
       ->envname("BACKBEAT_LISTEN")
       ->capture_default_str();
   serve_cmd->add_option("--db", serve.db, "Database URL (sqlite:PATH)")
       ->envname("BACKBEAT_DB")
       ->capture_default_str();
-  serve_cmd->add_option("--secret-file", serve.secret_file,
-                        "Server secret for key hashes (default: beside the database; created "
-                        "with mode 0600)")
+  serve_cmd
+      ->add_option("--secret-file", serve.secret_file,
+                   "Server secret for key hashes (default: beside the database; created "
+                   "with mode 0600)")
       ->envname("BACKBEAT_SECRET_FILE");
-  serve_cmd->add_option("--admin-key-file", serve.admin_key_file,
-                        "Where the first start writes the admin API key (default: "
-                        "admin.key beside the database)")
+  serve_cmd
+      ->add_option("--admin-key-file", serve.admin_key_file,
+                   "Where the first start writes the admin API key (default: "
+                   "admin.key beside the database)")
       ->envname("BACKBEAT_ADMIN_KEY_FILE");
   serve_cmd->add_option("--io-threads", serve.io_threads, "Threads for sockets")
       ->envname("BACKBEAT_IO_THREADS")
@@ -72,8 +75,9 @@ int RunCli(int argc, char** argv) {
       ->envname("BACKBEAT_MAX_CONNECTIONS")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
-  serve_cmd->add_option("--rate-limit", serve.rate_limit,
-                        "Requests per second per API key (429 beyond; 0 = unlimited)")
+  serve_cmd
+      ->add_option("--rate-limit", serve.rate_limit,
+                   "Requests per second per API key (429 beyond; 0 = unlimited)")
       ->envname("BACKBEAT_RATE_LIMIT")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e9));
@@ -81,61 +85,71 @@ int RunCli(int argc, char** argv) {
       ->envname("BACKBEAT_RATE_BURST")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e9));
-  serve_cmd->add_option("--header-timeout", serve.header_timeout_seconds,
-                        "Seconds to receive a whole request once it starts")
+  serve_cmd
+      ->add_option("--header-timeout", serve.header_timeout_seconds,
+                   "Seconds to receive a whole request once it starts")
       ->envname("BACKBEAT_HEADER_TIMEOUT")
       ->capture_default_str()
       ->check(CLI::Range(0.01, 3600.0));
-  serve_cmd->add_option("--idle-timeout", serve.idle_timeout_seconds,
-                        "Seconds an idle keep-alive connection stays open")
+  serve_cmd
+      ->add_option("--idle-timeout", serve.idle_timeout_seconds,
+                   "Seconds an idle keep-alive connection stays open")
       ->envname("BACKBEAT_IDLE_TIMEOUT")
       ->capture_default_str()
       ->check(CLI::Range(0.01, 86400.0));
-  serve_cmd->add_option("--shutdown-timeout", serve.shutdown_timeout_seconds,
-                        "Seconds in-flight requests get to finish on SIGTERM/SIGINT")
+  serve_cmd
+      ->add_option("--shutdown-timeout", serve.shutdown_timeout_seconds,
+                   "Seconds in-flight requests get to finish on SIGTERM/SIGINT")
       ->envname("BACKBEAT_SHUTDOWN_TIMEOUT")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
-  serve_cmd->add_flag("--allow-seconds", serve.allow_seconds,
-                      "Accept 6-field (seconds) schedules")
+  serve_cmd->add_flag("--allow-seconds", serve.allow_seconds, "Accept 6-field (seconds) schedules")
       ->envname("BACKBEAT_ALLOW_SECONDS");
   serve_cmd->add_option("--log-level", serve.log_level, "debug, info, warn or error")
       ->envname("BACKBEAT_LOG_LEVEL")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
-  serve_cmd->add_flag("!--no-scheduler", serve.scheduler,
-                      "Serve the API only: do not fire slots or run attempts on this node")
+  serve_cmd
+      ->add_flag("!--no-scheduler", serve.scheduler,
+                 "Serve the API only: do not fire slots or run attempts on this node")
       ->envname("BACKBEAT_NO_SCHEDULER");
-  serve_cmd->add_option("--node-id", serve.node_id,
-                        "This node's name in run leases (default: host-pid-random)")
+  serve_cmd
+      ->add_option("--node-id", serve.node_id,
+                   "This node's name in run leases (default: host-pid-random)")
       ->envname("BACKBEAT_NODE_ID");
-  serve_cmd->add_option("--executor-workers", serve.executor_workers,
-                        "Attempts running at once on this node")
+  serve_cmd
+      ->add_option("--executor-workers", serve.executor_workers,
+                   "Attempts running at once on this node")
       ->envname("BACKBEAT_EXECUTOR_WORKERS")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
-  serve_cmd->add_option("--claim-batch", serve.claim_batch,
-                        "Runs claimed per claim transaction (waiting here for a worker)")
+  serve_cmd
+      ->add_option("--claim-batch", serve.claim_batch,
+                   "Runs claimed per claim transaction (waiting here for a worker)")
       ->envname("BACKBEAT_CLAIM_BATCH")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  serve_cmd->add_option("--per-account-limit", serve.per_account_limit,
-                        "Runs of one account executing at once, all nodes (0 = no limit)")
+  serve_cmd
+      ->add_option("--per-account-limit", serve.per_account_limit,
+                   "Runs of one account executing at once, all nodes (0 = no limit)")
       ->envname("BACKBEAT_PER_ACCOUNT_LIMIT")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000000));
-  serve_cmd->add_option("--lease-seconds", serve.lease_seconds,
-                        "How long a run's lease lasts without renewal (crash detection time)")
+  serve_cmd
+      ->add_option("--lease-seconds", serve.lease_seconds,
+                   "How long a run's lease lasts without renewal (crash detection time)")
       ->envname("BACKBEAT_LEASE_SECONDS")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 3600.0));
-  serve_cmd->add_option("--run-ttl", serve.run_ttl_seconds,
-                        "Seconds a run may wait to start before it expires (0 = never)")
+  serve_cmd
+      ->add_option("--run-ttl", serve.run_ttl_seconds,
+                   "Seconds a run may wait to start before it expires (0 = never)")
       ->envname("BACKBEAT_RUN_TTL")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 31536000.0));
-  serve_cmd->add_option("--retention-days", serve.retention_days,
-                        "Days finished runs and skip records are kept")
+  serve_cmd
+      ->add_option("--retention-days", serve.retention_days,
+                   "Days finished runs and skip records are kept")
       ->envname("BACKBEAT_RETENTION_DAYS")
       ->capture_default_str()
       ->check(CLI::Range(0.01, 36500.0));
@@ -143,22 +157,25 @@ int RunCli(int argc, char** argv) {
       ->envname("BACKBEAT_EXECUTOR")
       ->capture_default_str()
       ->check(CLI::IsMember({"dry-run", "openai", "webhook", "command"}));
-  serve_cmd->add_option("--default-model", serve.default_model,
-                        "Model of tasks that name none")
+  serve_cmd->add_option("--default-model", serve.default_model, "Model of tasks that name none")
       ->envname("BACKBEAT_DEFAULT_MODEL");
-  serve_cmd->add_option("--openai-base-url", serve.openai_base_url,
-                        "OpenAI-compatible API root, e.g. https://api.openai.com/v1")
+  serve_cmd
+      ->add_option("--openai-base-url", serve.openai_base_url,
+                   "OpenAI-compatible API root, e.g. https://api.openai.com/v1")
       ->envname("BACKBEAT_OPENAI_BASE_URL");
-  serve_cmd->add_option("--openai-input-price", serve.openai_input_cents_per_million,
-                        "Cents per million input tokens (for costInCents)")
+  serve_cmd
+      ->add_option("--openai-input-price", serve.openai_input_cents_per_million,
+                   "Cents per million input tokens (for costInCents)")
       ->envname("BACKBEAT_OPENAI_INPUT_PRICE");
-  serve_cmd->add_option("--openai-output-price", serve.openai_output_cents_per_million,
-                        "Cents per million output tokens (for costInCents)")
+  serve_cmd
+      ->add_option("--openai-output-price", serve.openai_output_cents_per_million,
+                   "Cents per million output tokens (for costInCents)")
       ->envname("BACKBEAT_OPENAI_OUTPUT_PRICE");
   serve_cmd->add_option("--webhook-url", serve.webhook_url, "Where the webhook executor POSTs")
       ->envname("BACKBEAT_WEBHOOK_URL");
-  serve_cmd->add_option("--command", serve.command,
-                        "Program and arguments the command executor runs (absolute path)")
+  serve_cmd
+      ->add_option("--command", serve.command,
+                   "Program and arguments the command executor runs (absolute path)")
       ->envname("BACKBEAT_COMMAND")
       ->expected(1, -1);
   serve_cmd->footer(
@@ -169,14 +186,17 @@ int RunCli(int argc, char** argv) {
   std::string admin_db = "sqlite:./var/backbeat.db";
   std::string admin_secret;
   auto add_db = [&](CLI::App* cmd) {
-    cmd->add_option("--db", admin_db, "Database URL")->envname("BACKBEAT_DB")->capture_default_str();
+    cmd->add_option("--db", admin_db, "Database URL")
+        ->envname("BACKBEAT_DB")
+        ->capture_default_str();
     cmd->add_option("--secret-file", admin_secret, "Server secret file")
         ->envname("BACKBEAT_SECRET_FILE");
   };
   CLI::App* account_cmd = app.add_subcommand("account", "Manage accounts");
   account_cmd->require_subcommand(1);
   std::string account_email, account_name;
-  CLI::App* account_create = account_cmd->add_subcommand("create", "Create an account; prints its id");
+  CLI::App* account_create =
+      account_cmd->add_subcommand("create", "Create an account; prints its id");
   account_create->add_option("--email", account_email, "Primary email")->required();
   account_create->add_option("--name", account_name, "Display name");
   add_db(account_create);

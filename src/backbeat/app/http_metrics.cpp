@@ -8,10 +8,10 @@ HttpMetrics::HttpMetrics(metrics::Registry& registry)
     : requests_(registry.AddCounterFamily("backbeat_http_requests_total",
                                           "HTTP requests answered, by route, method and status.",
                                           {"route", "method", "status"})) {
-  metrics::HistogramFamily& latency = registry.AddHistogramFamily(
-      "backbeat_http_request_duration_seconds",
-      "Time from a request's first byte to its response, by route.", {"route"},
-      metrics::DefaultLatencyBuckets());
+  metrics::HistogramFamily& latency =
+      registry.AddHistogramFamily("backbeat_http_request_duration_seconds",
+                                  "Time from a request's first byte to its response, by route.",
+                                  {"route"}, metrics::DefaultLatencyBuckets());
   for (size_t i = 0; i < kRoutes.size(); ++i) latency_[i] = &latency.With({kRoutes[i]});
 }
 

@@ -19,9 +19,16 @@ class HttpMetrics {
   void Record(const http::AccessRecord& record);
 
  private:
-  static constexpr std::array<std::string_view, 10> kRoutes = {
-      "/api/tasks",     "/api/tasks/runs", "/api/tasks/trigger", "/api/tasks/runs/cancel",
-      "/api/tasks/runs/replay", "/healthz", "/readyz", "/openapi.json", "/metrics", "other"};
+  static constexpr std::array<std::string_view, 10> kRoutes = {"/api/tasks",
+                                                               "/api/tasks/runs",
+                                                               "/api/tasks/trigger",
+                                                               "/api/tasks/runs/cancel",
+                                                               "/api/tasks/runs/replay",
+                                                               "/healthz",
+                                                               "/readyz",
+                                                               "/openapi.json",
+                                                               "/metrics",
+                                                               "other"};
   static size_t RouteIndex(std::string_view path);
 
   metrics::CounterFamily& requests_;

@@ -45,8 +45,7 @@ MetricsObserver::MetricsObserver(metrics::Registry& registry)
       attempts_(registry.AddCounter("backbeat_attempts_started_total",
                                     "Attempts claimed by this node's executor pool.")),
       finished_(registry.AddCounterFamily("backbeat_runs_finished_total",
-                                          "Runs this node moved to a final status.",
-                                          {"status"})),
+                                          "Runs this node moved to a final status.", {"status"})),
       storage_errors_(registry.AddCounter("backbeat_scheduler_storage_errors_total",
                                           "Scheduler storage calls that failed.")),
       storage_latency_(registry.AddHistogramFamily(

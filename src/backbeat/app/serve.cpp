@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <signal.h>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -11,13 +10,13 @@
 #include "backbeat/app/bootstrap.hpp"
 #include "backbeat/app/files.hpp"
 #include "backbeat/app/http_metrics.hpp"
-#include "backbeat/app/scheduler_wiring.hpp"
 #include "backbeat/app/json_log.hpp"
+#include "backbeat/app/scheduler_wiring.hpp"
 #include "backbeat/app/storage_factory.hpp"
 #include "backbeat/app/system_clock.hpp"
+#include "backbeat/executors/executor_factory.hpp"
 #include "backbeat/http/api/openapi_document.hpp"
 #include "backbeat/http/api/router.hpp"
-#include "backbeat/executors/executor_factory.hpp"
 #include "backbeat/http/server/server.hpp"
 #include "backbeat/metrics/registry.hpp"
 #include "backbeat/scheduler/engine.hpp"
@@ -109,9 +108,8 @@ int RunServe(const ServeConfig& config) {
   auto storage = OpenStorage(*location);
   if (!storage.ok()) return fail("cannot open the database", storage.status());
 
-  const std::string secret_file = config.secret_file.empty()
-                                      ? location->directory + "/backbeat.secret"
-                                      : config.secret_file;
+  const std::string secret_file =
+      config.secret_file.empty() ? location->directory + "/backbeat.secret" : config.secret_file;
   service::RandomIdSource ids;
   auto secret = ReadOrCreateSecretFile(secret_file, ids.NewToken(32) + "\n");
   if (!secret.ok()) return fail("cannot read the server secret", secret.status());
@@ -132,9 +130,8 @@ int RunServe(const ServeConfig& config) {
   HttpMetrics http_metrics(registry);
 
   service::AuthService auth((*storage)->accounts(), clock, ids, *secret);
-  const std::string key_file = config.admin_key_file.empty()
-                                   ? location->directory + "/admin.key"
-                                   : config.admin_key_file;
+  const std::string key_file =
+      config.admin_key_file.empty() ? location->directory + "/admin.key" : config.admin_key_file;
   if (core::Status s = BootstrapIfEmpty(**storage, auth, ids, clock, key_file, log); !s.ok()) {
     return fail("cannot create the first admin key", s);
   }

@@ -44,7 +44,7 @@ struct ServeConfig {
   double openai_input_cents_per_million = 0;
   double openai_output_cents_per_million = 0;
   std::string webhook_url;
-  std::string webhook_secret;  // from the environment
+  std::string webhook_secret;        // from the environment
   std::vector<std::string> command;  // argv: absolute program path, then arguments
 };
 

@@ -185,8 +185,8 @@ void Engine::FireLoop() {
       }
       sleep = fired.ok() ? milliseconds(0) : milliseconds(1000);
     } else if (*earliest) {
-      const auto until = std::chrono::duration_cast<milliseconds>(
-          core::Millis(**earliest) - clock_.Now());
+      const auto until =
+          std::chrono::duration_cast<milliseconds>(core::Millis(**earliest) - clock_.Now());
       sleep = std::clamp(until, milliseconds(0), sleep);
     }
     // An absolute wall-clock deadline: if the clock is set forward (or the machine slept),
@@ -209,8 +209,8 @@ core::Result<std::vector<core::Run>> Engine::Claim(size_t limit) {
                         "attempt_" + token.substr(4));
   };
   std::optional<StorageTimer> timer(std::in_place, observer_, "claim");
-  core::Result<std::vector<core::Run>> claimed = storage_.runs().Claim(
-      {options_.node_id, now, limit, options_.per_account_limit}, start);
+  core::Result<std::vector<core::Run>> claimed =
+      storage_.runs().Claim({options_.node_id, now, limit, options_.per_account_limit}, start);
   timer.reset();
   if (!claimed.ok()) {
     observer_.StorageError();
@@ -234,13 +234,13 @@ core::Run Engine::Execute(InFlight& flight) {
         owner.ok() && !owner->emails.empty()) {
       email = owner->emails.front();
     }
-    executors::ExecutionRequest request{*task, run, attempt, email,
-                                        std::chrono::seconds(run.timeout_seconds), &flight.cancel};
+    executors::ExecutionRequest request{
+        *task, run, attempt, email, std::chrono::seconds(run.timeout_seconds), &flight.cancel};
     result = executor_.Execute(request);
   } else if (task.status().code() == core::ErrorCode::kNotFound) {
     result = executors::Canceled();
-    result.error = core::RunError{"The task was deleted before this run started",
-                                  "TaskDeletedError", ""};
+    result.error =
+        core::RunError{"The task was deleted before this run started", "TaskDeletedError", ""};
   } else {
     observer_.StorageError();
     result = executors::Failed("StorageError", task.status().message(), true);
@@ -426,8 +426,8 @@ core::Result<size_t> Engine::SweepOnce() {
         if (in_flight_.contains(run.id)) continue;  // ours and alive: renewal is late, not lost
       }
       const int next = static_cast<int>(run.attempts.size()) + 1;
-      updates.push_back({RecoverLostLease(run, now, NextRetryDelay(next)), run.status,
-                         run.lease_owner});
+      updates.push_back(
+          {RecoverLostLease(run, now, NextRetryDelay(next)), run.status, run.lease_owner});
     } else if (Expired(run, now)) {
       updates.push_back({Expire(run, now), run.status, std::nullopt});
     }

@@ -145,22 +145,22 @@ class Engine {
   SlotDecider decider_;
 
   mutable std::mutex mu_;
-  std::condition_variable fire_cv_;      // firing thread: a wake or stop
-  std::condition_variable claim_cv_;     // claimer: a wake, a free worker, or stop
-  std::condition_variable work_cv_;      // workers: a claimed run, or stop
-  std::condition_variable flush_cv_;     // flusher: an outcome, or stop
-  std::condition_variable maintain_cv_;  // maintenance: the end of the stop's grace period
-  bool stopping_ = false;                // guarded by mu_
-  bool maintenance_stopping_ = false;    // guarded by mu_; set after the grace period
-  bool fire_wake_ = false;               // guarded by mu_
-  bool claim_wake_ = false;              // guarded by mu_
-  bool claiming_ = false;                // a claim transaction is out; guarded by mu_
-  std::atomic<bool> firing_{false};      // FireOnce is running: claims wait
+  std::condition_variable fire_cv_;              // firing thread: a wake or stop
+  std::condition_variable claim_cv_;             // claimer: a wake, a free worker, or stop
+  std::condition_variable work_cv_;              // workers: a claimed run, or stop
+  std::condition_variable flush_cv_;             // flusher: an outcome, or stop
+  std::condition_variable maintain_cv_;          // maintenance: the end of the stop's grace period
+  bool stopping_ = false;                        // guarded by mu_
+  bool maintenance_stopping_ = false;            // guarded by mu_; set after the grace period
+  bool fire_wake_ = false;                       // guarded by mu_
+  bool claim_wake_ = false;                      // guarded by mu_
+  bool claiming_ = false;                        // a claim transaction is out; guarded by mu_
+  std::atomic<bool> firing_{false};              // FireOnce is running: claims wait
   std::deque<std::shared_ptr<InFlight>> ready_;  // claimed, not started; guarded by mu_
   std::map<std::string, std::shared_ptr<InFlight>, std::less<>> in_flight_;  // guarded by mu_
-  std::vector<Outcome> outcomes_;  // guarded by mu_
-  size_t busy_ = 0;                // guarded by mu_
-  std::mt19937_64 random_;         // guarded by mu_
+  std::vector<Outcome> outcomes_;                                            // guarded by mu_
+  size_t busy_ = 0;                                                          // guarded by mu_
+  std::mt19937_64 random_;                                                   // guarded by mu_
 
   std::vector<std::thread> threads_;
 };

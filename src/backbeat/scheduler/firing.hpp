@@ -15,7 +15,7 @@ namespace backbeat::scheduler {
 
 struct FiringOptions {
   PlannerOptions planner;
-  bool allow_seconds = false;             // parse 6-field schedules
+  bool allow_seconds = false;                     // parse 6-field schedules
   std::optional<int64_t> run_ttl_seconds = 3600;  // slot runs not started by then expire
   size_t upcoming_in_payload = 5;
 };

@@ -110,8 +110,9 @@ core::Run FinishAttempt(core::Run run, const executors::ExecutionResult& result,
   return run;
 }
 
-static core::Run EndLostAttempt(core::Run run, core::Millis now, std::chrono::milliseconds retry_delay,
-                         const core::RunError& error) {
+static core::Run EndLostAttempt(core::Run run, core::Millis now,
+                                std::chrono::milliseconds retry_delay,
+                                const core::RunError& error) {
   EndAttempt(run, now, "FAILED", error);
   run.error = error;
   if (AttemptsMade(run) < run.max_attempts) {
@@ -130,9 +131,9 @@ core::Run RecoverLostLease(core::Run run, core::Millis now, std::chrono::millise
 }
 
 core::Run Interrupt(core::Run run, core::Millis now, std::chrono::milliseconds retry_delay) {
-  return EndLostAttempt(std::move(run), now, retry_delay,
-                        {"The node running this attempt shut down before it finished",
-                         "InterruptedError", ""});
+  return EndLostAttempt(
+      std::move(run), now, retry_delay,
+      {"The node running this attempt shut down before it finished", "InterruptedError", ""});
 }
 
 core::Run Release(core::Run run, core::Millis now) {
@@ -159,8 +160,7 @@ core::Run Cancel(core::Run run, core::Millis now) {
 }
 
 bool LeaseEnded(const core::Run& run, core::Millis now) {
-  return run.status == RunStatus::kExecuting && run.lease_expires_at &&
-         *run.lease_expires_at < now;
+  return run.status == RunStatus::kExecuting && run.lease_expires_at && *run.lease_expires_at < now;
 }
 
 bool Expired(const core::Run& run, core::Millis now) {

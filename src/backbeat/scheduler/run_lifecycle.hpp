@@ -12,10 +12,10 @@
 namespace backbeat::scheduler {
 
 struct RetryPolicy {
-  std::chrono::milliseconds base{1000};  // delay before the second attempt
-  double factor = 2.0;                   // growth per attempt
+  std::chrono::milliseconds base{1000};   // delay before the second attempt
+  double factor = 2.0;                    // growth per attempt
   std::chrono::milliseconds max{300000};  // cap of one delay
-  double jitter = 0.2;                   // +/- this fraction, spread by the caller's random
+  double jitter = 0.2;                    // +/- this fraction, spread by the caller's random
 };
 
 // The delay before attempt `next_attempt` (2 for the first retry): base * factor^(n-2), capped,

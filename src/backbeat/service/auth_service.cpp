@@ -33,12 +33,12 @@ core::Status Unauthorized() { return core::Unauthenticated("Unauthorized"); }
 
 }  // namespace
 
-AuthService::AuthService(storage::AccountStore& accounts, const core::Clock& clock,
-                         IdSource& ids, std::string server_secret)
+AuthService::AuthService(storage::AccountStore& accounts, const core::Clock& clock, IdSource& ids,
+                         std::string server_secret)
     : AuthService(accounts, clock, ids, std::move(server_secret), Options{}) {}
 
-AuthService::AuthService(storage::AccountStore& accounts, const core::Clock& clock,
-                         IdSource& ids, std::string server_secret, Options options)
+AuthService::AuthService(storage::AccountStore& accounts, const core::Clock& clock, IdSource& ids,
+                         std::string server_secret, Options options)
     : accounts_(accounts),
       clock_(clock),
       ids_(ids),
@@ -126,8 +126,7 @@ core::Result<core::Principal> AuthService::Authenticate(const Credentials& crede
   } else {
     core::Result<core::ApiKey> found = accounts_.FindApiKeyByHash(hash);
     if (!found.ok()) {
-      return found.status().code() == core::ErrorCode::kNotFound ? Unauthorized()
-                                                                 : found.status();
+      return found.status().code() == core::ErrorCode::kNotFound ? Unauthorized() : found.status();
     }
     fetched = std::move(found).value();
     stored = &fetched;
@@ -149,8 +148,8 @@ core::Result<core::Principal> AuthService::Authenticate(const Credentials& crede
                                                                    : principal.status();
   }
   if (options_.cache_ttl > std::chrono::milliseconds::zero() && options_.cache_capacity > 0) {
-    Remember(hash, std::make_shared<const CacheEntry>(
-                       CacheEntry{std::move(fetched), *principal, now}));
+    Remember(hash,
+             std::make_shared<const CacheEntry>(CacheEntry{std::move(fetched), *principal, now}));
   }
   return principal;
 }
@@ -169,8 +168,7 @@ std::shared_ptr<const AuthService::CacheEntry> AuthService::Lookup(const std::st
   return it->second;
 }
 
-void AuthService::Remember(const std::string& hash,
-                           std::shared_ptr<const CacheEntry> entry) const {
+void AuthService::Remember(const std::string& hash, std::shared_ptr<const CacheEntry> entry) const {
   const core::Millis now = entry->cached_at;
   std::lock_guard lock(cache_mu_);
   if (cache_.size() >= options_.cache_capacity && cache_.find(hash) == cache_.end()) {

@@ -19,7 +19,7 @@ namespace backbeat::service {
 class RunEvents {
  public:
   virtual ~RunEvents() = default;
-  virtual void RunQueued() = 0;                          // a run can be claimed now
+  virtual void RunQueued() = 0;                           // a run can be claimed now
   virtual void RunCanceled(std::string_view run_id) = 0;  // stop its attempt if it runs here
 };
 

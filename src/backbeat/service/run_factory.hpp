@@ -11,9 +11,9 @@ namespace backbeat::service {
 
 // What a new run is made for: a nominal slot of the schedule, or a manual trigger.
 struct RunOrigin {
-  std::optional<core::Instant> slot;       // nullopt: triggered now
-  std::optional<core::Instant> last_slot;  // the slot before (payload lastTimestamp)
-  std::vector<core::Instant> upcoming;     // the next fires after it (payload upcoming)
+  std::optional<core::Instant> slot;           // nullopt: triggered now
+  std::optional<core::Instant> last_slot;      // the slot before (payload lastTimestamp)
+  std::vector<core::Instant> upcoming;         // the next fires after it (payload upcoming)
   std::optional<std::string> idempotency_key;  // manual runs only
 };
 

@@ -177,8 +177,7 @@ core::Status TaskService::Delete(const core::Principal& caller, const DeleteTask
   return s.code() == core::ErrorCode::kNotFound ? TaskNotFound() : s;
 }
 
-core::Result<TaskPage> TaskService::List(const core::Principal& caller,
-                                         const ListTasksInput& input,
+core::Result<TaskPage> TaskService::List(const core::Principal& caller, const ListTasksInput& input,
                                          const std::optional<storage::PageCursor>& after) {
   storage::TaskQuery query;
   if (input.account_id) {

@@ -68,9 +68,9 @@ struct GuardedRun {
 };
 
 struct ClaimRequest {
-  std::string owner;         // the claiming node
-  core::Millis now{};        // runs available at or before this are due
-  size_t limit = 0;          // most runs to claim
+  std::string owner;          // the claiming node
+  core::Millis now{};         // runs available at or before this are due
+  size_t limit = 0;           // most runs to claim
   int per_account_limit = 0;  // most EXECUTING runs per account, all nodes; 0: unlimited
 };
 
@@ -115,11 +115,11 @@ struct FireDecision {
 };
 
 struct FireSummary {
-  size_t tasks = 0;            // due tasks decided
-  size_t runs = 0;             // runs created
-  size_t duplicate_runs = 0;   // slots that already had a run (a race or a replayed decision)
-  int64_t skipped_slots = 0;   // slots recorded as skipped
-  bool more = false;           // `limit` tasks were due: call again
+  size_t tasks = 0;           // due tasks decided
+  size_t runs = 0;            // runs created
+  size_t duplicate_runs = 0;  // slots that already had a run (a race or a replayed decision)
+  int64_t skipped_slots = 0;  // slots recorded as skipped
+  bool more = false;          // `limit` tasks were due: call again
 };
 
 // All methods are thread-safe and blocking: call them from a storage pool, never from an I/O
@@ -195,10 +195,10 @@ class ScheduleStore {
   // fast), inserts the runs (a slot that already has a run is left as it is and counted as a
   // duplicate), records the skips and sets each task's next slot.
   virtual core::Result<FireSummary> FireDue(
-      core::Instant now, size_t limit, const std::function<FireDecision(const DueTask&)>& decide) = 0;
+      core::Instant now, size_t limit,
+      const std::function<FireDecision(const DueTask&)>& decide) = 0;
   // Skips recorded for one task, newest first, at most `limit`.
-  virtual core::Result<std::vector<SlotSkip>> ListSkips(std::string_view task_id,
-                                                        size_t limit) = 0;
+  virtual core::Result<std::vector<SlotSkip>> ListSkips(std::string_view task_id, size_t limit) = 0;
   // Deletes up to `limit` skip records made before `before`; answers how many.
   virtual core::Result<size_t> PruneSkips(core::Millis before, size_t limit) = 0;
 };

@@ -82,9 +82,8 @@ class EngineTest : public ::testing::TestWithParam<storage::Backend> {
     auto zones = tzdb::ZoneDatabase::Load();
     ASSERT_TRUE(zones.ok());
     zones_ = std::move(zones).value();
-    ASSERT_TRUE(storage_->accounts()
-                    .CreateAccount({kAccount, "Label", {"ops@label.example"}, Ms(0)})
-                    .ok());
+    ASSERT_TRUE(
+        storage_->accounts().CreateAccount({kAccount, "Label", {"ops@label.example"}, Ms(0)}).ok());
   }
 
   std::unique_ptr<Engine> MakeEngine(const std::string& node = "node-a",
@@ -166,7 +165,8 @@ TEST_P(EngineTest, FiresEachSlotOnceAtItsInstantAndTheRunCompletes) {
   ASSERT_THAT(runs, SizeIs(1));
   EXPECT_EQ(runs[0].status, RunStatus::kQueued);
   EXPECT_EQ(runs[0].slot, core::ParseIso8601("2026-03-27T09:00:00Z").value());
-  EXPECT_THAT(runs[0].payload_json, ::testing::HasSubstr(R"("timestamp":"2026-03-27T09:00:00.000Z")"));
+  EXPECT_THAT(runs[0].payload_json,
+              ::testing::HasSubstr(R"("timestamp":"2026-03-27T09:00:00.000Z")"));
   EXPECT_THAT(runs[0].payload_json,
               ::testing::HasSubstr(R"("lastTimestamp":"2026-03-26T09:00:00.000Z")"));
 
@@ -260,8 +260,8 @@ TEST_P(EngineTest, FixedTimeScheduleFiresOnceAcrossBothDstChanges) {
   }
   for (const core::Run& r : RunsOf(spring.id)) fired.push_back(core::FormatIso8601(*r.slot));
   // 02:30 EST; the skipped 02:30 fires at 03:00 EDT; 02:30 EDT.
-  EXPECT_THAT(fired, ElementsAre("2025-03-08T07:30:00Z", "2025-03-09T07:00:00Z",
-                                 "2025-03-10T06:30:00Z"));
+  EXPECT_THAT(fired,
+              ElementsAre("2025-03-08T07:30:00Z", "2025-03-09T07:00:00Z", "2025-03-10T06:30:00Z"));
 
   clock_.Set(At("2025-11-01T12:00:00Z"));
   core::Task fall = AddTask("30 1 * * *", "America/New_York", core::Overlap::kAllow);
@@ -272,8 +272,8 @@ TEST_P(EngineTest, FixedTimeScheduleFiresOnceAcrossBothDstChanges) {
   fired.clear();
   for (const core::Run& r : RunsOf(fall.id)) fired.push_back(core::FormatIso8601(*r.slot));
   // 01:30 EDT; the repeated 01:30 fires once, in its first pass (EDT); 01:30 EST.
-  EXPECT_THAT(fired, ElementsAre("2025-11-02T05:30:00Z", "2025-11-03T06:30:00Z",
-                                 "2025-11-04T06:30:00Z"));
+  EXPECT_THAT(fired,
+              ElementsAre("2025-11-02T05:30:00Z", "2025-11-03T06:30:00Z", "2025-11-04T06:30:00Z"));
 }
 
 TEST_P(EngineTest, RetryableFailuresAreRetriedWithBackoffUntilSuccess) {
@@ -445,7 +445,8 @@ TEST_P(EngineTest, CancelingAnExecutingRunStopsItsAttemptAndKeepsTheCancel) {
   auto run = commands.Trigger(owner, t.id, std::nullopt, std::nullopt);
   ASSERT_TRUE(run.ok());
   engine.Wake();
-  for (int i = 0; i < 300 && !slow.started.load(); ++i) std::this_thread::sleep_for(milliseconds(10));
+  for (int i = 0; i < 300 && !slow.started.load(); ++i)
+    std::this_thread::sleep_for(milliseconds(10));
   ASSERT_TRUE(slow.started.load());
   ASSERT_TRUE(commands.Cancel(owner, run->id).ok());
   engine.Stop(seconds(5));

@@ -317,7 +317,7 @@ class GroupCommitterAsyncTest : public GroupCommitterTest {
     std::mutex mu;
     std::condition_variable cv;
     std::vector<std::pair<int, core::Status>> calls;  // GUARDED_BY(mu)
-    std::thread::id thread;                            // GUARDED_BY(mu)
+    std::thread::id thread;                           // GUARDED_BY(mu)
     GroupCommitter::Done For(int tag) {
       return [this, tag](core::Status s) {
         std::lock_guard lock(mu);
@@ -362,8 +362,7 @@ TEST_F(GroupCommitterAsyncTest, AFailingUnitGetsItsOwnErrorAndTheOthersCommit) {
   Recorder recorder;
   committer_->SubmitAsync(Insert(1), recorder.For(1));
   committer_->SubmitAsync(Insert(5), recorder.For(2));  // duplicate key
-  committer_->SubmitAsync([](Connection&) { return core::InvalidArgument("no"); },
-                          recorder.For(3));
+  committer_->SubmitAsync([](Connection&) { return core::InvalidArgument("no"); }, recorder.For(3));
   committer_->SubmitAsync(Insert(2), recorder.For(4));
   Release();
   recorder.Wait(4);

@@ -23,8 +23,8 @@ Response Json(int status, std::string body) {
 }
 
 Response MethodNotAllowed(std::string_view allow) {
-  Response r = ErrorResponse(core::Status(core::ErrorCode::kFailedPrecondition,
-                                          "Method not allowed"));
+  Response r =
+      ErrorResponse(core::Status(core::ErrorCode::kFailedPrecondition, "Method not allowed"));
   r.status = 405;
   r.headers.emplace_back("Allow", std::string(allow));
   return r;
@@ -50,7 +50,8 @@ bool IsJsonOrUnspecified(const Request& request) {
   while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
   std::string lower(t);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "application/json" || (lower.ends_with("+json") && lower.starts_with("application/"));
+  return lower == "application/json" ||
+         (lower.ends_with("+json") && lower.starts_with("application/"));
 }
 
 std::vector<dto::TaskView> Views(const std::vector<service::TaskView>& views) {
@@ -79,17 +80,28 @@ core::Result<std::optional<storage::PageCursor>> After(const std::optional<std::
 
 int HttpStatusFor(core::ErrorCode code) {
   switch (code) {
-    case core::ErrorCode::kOk: return 200;
-    case core::ErrorCode::kInvalidArgument: return 400;
-    case core::ErrorCode::kUnauthenticated: return 401;
-    case core::ErrorCode::kPermissionDenied: return 403;
-    case core::ErrorCode::kNotFound: return 404;
-    case core::ErrorCode::kAlreadyExists: return 409;
-    case core::ErrorCode::kFailedPrecondition: return 409;
-    case core::ErrorCode::kResourceExhausted: return 429;
-    case core::ErrorCode::kAborted: return 503;
-    case core::ErrorCode::kUnavailable: return 503;
-    case core::ErrorCode::kInternal: return 500;
+    case core::ErrorCode::kOk:
+      return 200;
+    case core::ErrorCode::kInvalidArgument:
+      return 400;
+    case core::ErrorCode::kUnauthenticated:
+      return 401;
+    case core::ErrorCode::kPermissionDenied:
+      return 403;
+    case core::ErrorCode::kNotFound:
+      return 404;
+    case core::ErrorCode::kAlreadyExists:
+      return 409;
+    case core::ErrorCode::kFailedPrecondition:
+      return 409;
+    case core::ErrorCode::kResourceExhausted:
+      return 429;
+    case core::ErrorCode::kAborted:
+      return 503;
+    case core::ErrorCode::kUnavailable:
+      return 503;
+    case core::ErrorCode::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -204,8 +216,7 @@ Response ApiRouter::Route(const Request& request, std::string_view path, std::st
   return Json(200, R"({"status":"ok"})");
 }
 
-core::Result<core::Principal> ApiRouter::Authenticate(const Request& request,
-                                                      Response* refused) {
+core::Result<core::Principal> ApiRouter::Authenticate(const Request& request, Response* refused) {
   service::Credentials credentials;
   const std::string* api_key = request.Header("x-api-key");
   const std::string* authorization = request.Header("authorization");
@@ -219,9 +230,10 @@ core::Result<core::Principal> ApiRouter::Authenticate(const Request& request,
   }
   if (limiter_.enabled()) {
     // Keyed by what was presented, so a flood of bad keys is throttled as well.
-    uint64_t key = std::hash<std::string_view>{}(api_key ? std::string_view(*api_key)
-                                                 : authorization ? std::string_view(*authorization)
-                                                                 : std::string_view(request.remote_address));
+    uint64_t key =
+        std::hash<std::string_view>{}(api_key         ? std::string_view(*api_key)
+                                      : authorization ? std::string_view(*authorization)
+                                                      : std::string_view(request.remote_address));
     std::chrono::seconds retry_after{1};
     if (!limiter_.Allow(key, RateLimiter::Clock::now(), &retry_after)) {
       core::Status limited(core::ErrorCode::kResourceExhausted, "Too many requests");
@@ -253,8 +265,7 @@ Response ApiRouter::Tasks(const Request& request, std::string_view query) {
     return Json(200, dto::EncodeTasks(Views(page->tasks), Cursor(page->next)));
   }
   if (!IsJsonOrUnspecified(request)) {
-    Response r = ErrorResponse(
-        core::FailedPrecondition("Content-Type must be application/json"));
+    Response r = ErrorResponse(core::FailedPrecondition("Content-Type must be application/json"));
     r.status = 415;
     return r;
   }

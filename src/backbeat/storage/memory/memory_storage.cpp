@@ -66,7 +66,7 @@ struct State {
   std::set<std::pair<std::string, std::string>> memberships;  // (org_id, account_id)
   std::map<std::string, core::ApiKey, std::less<>> keys;
   std::map<std::string, std::string, std::less<>> key_by_hash;  // hash -> key id
-  std::vector<SlotSkip> skips;  // in recording order
+  std::vector<SlotSkip> skips;                                  // in recording order
 };
 
 bool Older(const core::Run& a, const core::Run& b) {
@@ -207,8 +207,7 @@ class MemoryRunStore final : public RunStore {
     std::vector<core::Run> out;
     for (core::Run* r : candidates) {
       if (out.size() >= request.limit) break;
-      if (request.per_account_limit > 0 &&
-          executing[r->account_id] >= request.per_account_limit) {
+      if (request.per_account_limit > 0 && executing[r->account_id] >= request.per_account_limit) {
         continue;
       }
       if (r->exclusive && HasOlderActiveRun(s_, *r)) continue;
@@ -374,8 +373,7 @@ class MemoryScheduleStore final : public ScheduleStore {
     return summary;
   }
 
-  core::Result<std::vector<SlotSkip>> ListSkips(std::string_view task_id,
-                                                size_t limit) override {
+  core::Result<std::vector<SlotSkip>> ListSkips(std::string_view task_id, size_t limit) override {
     std::lock_guard lock(s_.mu);
     std::vector<SlotSkip> out;
     for (auto it = s_.skips.rbegin(); it != s_.skips.rend() && out.size() < limit; ++it) {

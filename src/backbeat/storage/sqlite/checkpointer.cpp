@@ -2,8 +2,7 @@
 
 namespace backbeat::storage::sqlite {
 
-Checkpointer::Checkpointer(std::unique_ptr<Connection> connection,
-                           std::chrono::milliseconds period)
+Checkpointer::Checkpointer(std::unique_ptr<Connection> connection, std::chrono::milliseconds period)
     : connection_(std::move(connection)), period_(period), thread_([this] { Loop(); }) {}
 
 Checkpointer::~Checkpointer() {

@@ -467,8 +467,7 @@ core::Result<std::vector<core::Status>> SqliteRunStore::ReplaceIf(
         std::vector<core::Status> out;
         out.reserve(updates.size());
         for (const GuardedRun& u : updates) {
-          core::Result<bool> written =
-              RewriteRun(c, u.run, u.expected_status, u.expected_owner);
+          core::Result<bool> written = RewriteRun(c, u.run, u.expected_status, u.expected_owner);
           if (!written.ok()) return written.status();
           if (*written) {
             out.push_back(core::Status::Ok());
@@ -485,15 +484,14 @@ core::Result<std::vector<core::Status>> SqliteRunStore::ReplaceIf(
 
 core::Result<std::vector<core::Run>> SqliteRunStore::ListStale(core::Millis now, size_t limit) {
   return readers_.Read([&](Connection& c) -> core::Result<std::vector<core::Run>> {
-    static const std::string kSql =
-        SelectSql() +
-        " WHERE id IN (SELECT id FROM runs INDEXED BY runs_executing"
-        " WHERE status = 'EXECUTING' AND lease_expires_ms < ?1"
-        " UNION SELECT id FROM runs INDEXED BY runs_waiting"
-        " WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING')"
-        " AND started_at_ms IS NULL AND ttl_seconds IS NOT NULL"
-        " AND created_at_ms + ttl_seconds * 1000 < ?1)"
-        " ORDER BY created_at_ms, id LIMIT ?2";
+    static const std::string kSql = SelectSql() +
+                                    " WHERE id IN (SELECT id FROM runs INDEXED BY runs_executing"
+                                    " WHERE status = 'EXECUTING' AND lease_expires_ms < ?1"
+                                    " UNION SELECT id FROM runs INDEXED BY runs_waiting"
+                                    " WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING')"
+                                    " AND started_at_ms IS NULL AND ttl_seconds IS NOT NULL"
+                                    " AND created_at_ms + ttl_seconds * 1000 < ?1)"
+                                    " ORDER BY created_at_ms, id LIMIT ?2";
     core::Result<Statement> s = c.Prepare(kSql);
     if (!s.ok()) return s.status();
     s->BindInt(1, ToMs(now));

@@ -110,8 +110,8 @@ core::Result<std::vector<SlotSkip>> SqliteScheduleStore::ListSkips(std::string_v
       core::Result<bool> row = s->Step();
       if (!row.ok()) return row.status();
       if (!*row) return out;
-      out.push_back(SlotSkip{s->Text(0), s->Text(1), FromS(s->Int(2)), FromS(s->Int(3)),
-                             s->Int(4), s->Text(5), FromMs(s->Int(6))});
+      out.push_back(SlotSkip{s->Text(0), s->Text(1), FromS(s->Int(2)), FromS(s->Int(3)), s->Int(4),
+                             s->Text(5), FromMs(s->Int(6))});
     }
   });
 }

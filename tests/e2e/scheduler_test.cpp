@@ -226,5 +226,24 @@ TEST_F(SlowExecutorE2eTest, CancelStopsAnExecutingRunAndAWaitingOne) {
   EXPECT_EQ(Post("/api/tasks/runs/cancel", {{"runId", running}}).status, 409);
 }
 
+// A node that serves the API only: slots are not fired and runs are not executed here.
+class NoSchedulerE2eTest : public SchedulerE2eTest {
+ protected:
+  std::vector<std::string> ServerArgs() const override {
+    return {"--allow-seconds", "--no-scheduler"};
+  }
+};
+
+TEST_F(NoSchedulerE2eTest, NothingFiresAndTriggeredRunsWait) {
+  json::object task = CreateTask({{"schedule", "* * * * * *"}});
+  const std::string id(task.at("id").as_string());
+  ApiResponse t = Post("/api/tasks/trigger", {{"id", id}});
+  ASSERT_EQ(t.status, 200) << t.http.body;
+  std::this_thread::sleep_for(milliseconds(2500));
+  json::array runs = RunsOf(id);
+  ASSERT_EQ(runs.size(), 1u) << json::serialize(runs);  // only the triggered one
+  EXPECT_EQ(runs[0].at("status").as_string(), "QUEUED");
+}
+
 }  // namespace
 }  // namespace backbeat::testing

@@ -109,8 +109,10 @@ int RunCli(int argc, char** argv) {
       ->envname("BACKBEAT_LOG_LEVEL")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  // A plain flag (not CLI11's "!" negation, whose environment value would set the opposite).
+  bool no_scheduler = false;
   serve_cmd
-      ->add_flag("!--no-scheduler", serve.scheduler,
+      ->add_flag("--no-scheduler", no_scheduler,
                  "Serve the API only: do not fire slots or run attempts on this node")
       ->envname("BACKBEAT_NO_SCHEDULER");
   serve_cmd
@@ -249,6 +251,7 @@ int RunCli(int argc, char** argv) {
     return RunCronDescribe(describe_expr, describe_seconds, std::cout, std::cerr);
   }
   if (serve_cmd->parsed()) {
+    serve.scheduler = !no_scheduler;
     if (const char* key = std::getenv("BACKBEAT_OPENAI_API_KEY")) serve.openai_api_key = key;
     if (const char* secret = std::getenv("BACKBEAT_WEBHOOK_SECRET")) serve.webhook_secret = secret;
     return RunServe(serve);

@@ -275,6 +275,30 @@ TEST_P(SchedulerContractTest, ClaimHonoursTheLimitTtlAccountLimitAndExclusiveRun
   EXPECT_THAT(Claim("n", 6000, 10, 0), ElementsAre("run_q1"));
 }
 
+TEST_P(SchedulerContractTest, ABacklogOfOneAccountDoesNotHideAnotherAccountsRuns) {
+  const std::string a = Uuid(1, 0xacc), b = Uuid(2, 0xacc);
+  // More of the first account's runs than a claim reads candidates (32 pages of 256), all older
+  // than the second account's one; inserted from several threads so group commit batches them.
+  constexpr int kBacklog = 9000, kThreads = 8;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < kBacklog; i += kThreads) {
+        core::Run r = Waiting("run_a" + std::to_string(10000 + i), Uuid(100 + i), a, i);
+        if (!storage_->runs().Insert(r).ok()) ++failed;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(failed.load(), 0);
+  Insert(Waiting("run_b", Uuid(9), b, 5000));
+  EXPECT_THAT(Claim("n", 9000, 10, /*per_account=*/2),
+              ElementsAre("run_a10000", "run_a10001", "run_b"));
+  // Both accounts are at their limit now: nothing more until one finishes.
+  EXPECT_THAT(Claim("n", 9000, 10, 2), IsEmpty());
+}
+
 TEST_P(SchedulerContractTest, ConcurrentClaimersNeverShareARun) {
   constexpr int kRuns = 200;
   for (int i = 0; i < kRuns; ++i) {

@@ -366,15 +366,23 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
             executing[s->Text(0)] = static_cast<int>(s->Int(1));
           }
         }
+        // Accounts at their limit: the candidate query passes over their runs inside the
+        // index, so a backlog of one account never hides the runs of another.
+        std::vector<std::string> saturated;
+        if (request.per_account_limit > 0) {
+          for (const auto& [account, n] : executing) {
+            if (n >= request.per_account_limit) saturated.push_back(account);
+          }
+        }
         // Candidates page by page in (available_at, created_at, id) order; a page is read
-        // whole before any row changes, and the scan is bounded so a long line of blocked
-        // runs cannot stall the claimer.
+        // whole before any row changes. The pages read are bounded: runs blocked behind an
+        // older run of their task (overlap "queue") cannot stall the claimer.
         constexpr int64_t kPage = 256;
-        constexpr size_t kMaxScanned = 8192;
+        constexpr size_t kMaxPages = 32;
         std::vector<core::Run> claimed;
         std::optional<std::tuple<int64_t, int64_t, std::string>> after;
-        size_t scanned = 0;
-        while (claimed.size() < request.limit && scanned < kMaxScanned) {
+        size_t pages = 0;
+        while (claimed.size() < request.limit && pages++ < kMaxPages) {
           std::vector<core::Run> page;
           {
             static const std::string kSql =
@@ -383,6 +391,7 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
                 "SELECT " + std::string(kColumns) + " FROM runs INDEXED BY runs_waiting" +
                 " WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING') AND available_at_ms <= ?1"
                 " AND (?2 IS NULL OR (available_at_ms, created_at_ms, id) > (?2, ?3, ?4))"
+                " AND account_id NOT IN (SELECT value FROM json_each(?6))"
                 " ORDER BY available_at_ms, created_at_ms, id LIMIT ?5";
             core::Result<Statement> s = c.Prepare(kSql);
             if (!s.ok()) return s.status();
@@ -397,12 +406,12 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
               s->BindNull(4);
             }
             s->BindInt(5, kPage);
+            s->BindText(6, codec::JsonStringArray(saturated));
             core::Result<std::vector<core::Run>> rows = ReadRunsWithAttempts(c, *s);
             if (!rows.ok()) return rows.status();
             page = std::move(rows).value();
           }
           if (page.empty()) break;
-          scanned += page.size();
           const core::Run& last = page.back();
           after.emplace(ToMs(AvailableAt(last)), ToMs(last.created_at), last.id);
           for (core::Run& run : page) {
@@ -431,7 +440,7 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
             core::Result<bool> written = RewriteRun(c, started, was, std::nullopt);
             if (!written.ok()) return written.status();
             if (!*written) continue;
-            ++busy;
+            if (++busy == request.per_account_limit) saturated.push_back(started.account_id);
             claimed.push_back(std::move(started));
           }
           if (page.size() < static_cast<size_t>(kPage)) break;

@@ -169,6 +169,13 @@ CREATE TABLE slot_skips (
 CREATE INDEX slot_skips_by_task ON slot_skips (task_id, recorded_at_ms);
 CREATE INDEX slot_skips_by_recorded ON slot_skips (recorded_at_ms);
 )sql"},
+    Migration{3, "claims skip saturated accounts inside the waiting-runs index", R"sql(
+-- account_id in the index lets a claim pass over the runs of accounts at their concurrency limit
+-- without reading their rows, so a large backlog of one account cannot hide another's runs.
+DROP INDEX runs_waiting;
+CREATE INDEX runs_waiting ON runs (available_at_ms, created_at_ms, id, account_id)
+  WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING');
+)sql"},
 };
 
 core::Status MigrateLocked(Connection& c) {

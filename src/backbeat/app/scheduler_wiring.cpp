@@ -4,28 +4,29 @@ namespace backbeat::app {
 
 class SignalingStorage::Tasks final : public storage::TaskStore {
  public:
-  Tasks(storage::TaskStore& inner, std::function<void()> changed)
+  Tasks(storage::TaskStore& inner, std::function<void(const core::Task&)> changed)
       : inner_(inner), changed_(std::move(changed)) {}
 
-  core::Status Create(const core::Task& task) override { return Signal(inner_.Create(task)); }
+  core::Status Create(const core::Task& task) override { return Signal(inner_.Create(task), task); }
   core::Result<core::Task> Get(std::string_view id) override { return inner_.Get(id); }
   core::Result<std::vector<core::Task>> List(const storage::TaskQuery& query) override {
     return inner_.List(query);
   }
-  core::Status Update(const core::Task& task) override { return Signal(inner_.Update(task)); }
+  core::Status Update(const core::Task& task) override { return Signal(inner_.Update(task), task); }
   core::Status Delete(std::string_view id) override { return inner_.Delete(id); }
   core::Result<size_t> Count() override { return inner_.Count(); }
 
  private:
-  core::Status Signal(core::Status s) {
-    if (s.ok() && changed_) changed_();
+  core::Status Signal(core::Status s, const core::Task& task) {
+    if (s.ok() && changed_) changed_(task);
     return s;
   }
   storage::TaskStore& inner_;
-  std::function<void()> changed_;
+  std::function<void(const core::Task&)> changed_;
 };
 
-SignalingStorage::SignalingStorage(storage::Storage& inner, std::function<void()> changed)
+SignalingStorage::SignalingStorage(storage::Storage& inner,
+                                   std::function<void(const core::Task&)> changed)
     : inner_(inner), tasks_(std::make_unique<Tasks>(inner.tasks(), std::move(changed))) {}
 SignalingStorage::~SignalingStorage() = default;
 storage::TaskStore& SignalingStorage::tasks() { return *tasks_; }

@@ -13,12 +13,12 @@
 // Glue between the API's use cases and this node's scheduler, kept out of both.
 namespace backbeat::app {
 
-// A Storage whose task writes call `changed` once they are durable, so the scheduler looks at
-// a created, re-enabled or rescheduled task at once instead of at its next timer. Everything
-// else passes straight through.
+// A Storage whose task writes call `changed` (with the task written) once they are durable, so the
+// scheduler looks at a created, re-enabled or rescheduled task at once instead of at its next
+// timer. Everything else passes straight through.
 class SignalingStorage final : public storage::Storage {
  public:
-  SignalingStorage(storage::Storage& inner, std::function<void()> changed);
+  SignalingStorage(storage::Storage& inner, std::function<void(const core::Task&)> changed);
   ~SignalingStorage() override;
   storage::TaskStore& tasks() override;
   storage::RunStore& runs() override { return inner_.runs(); }

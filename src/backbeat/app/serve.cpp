@@ -121,8 +121,10 @@ int RunServe(const ServeConfig& config) {
   // The scheduler hears about task writes and run commands through these two; they reach the
   // engine once it exists (and never when this node runs no scheduler).
   std::atomic<scheduler::Engine*> engine_ptr{nullptr};
-  SignalingStorage signaling(**storage, [&engine_ptr] {
-    if (scheduler::Engine* e = engine_ptr.load()) e->Wake();
+  SignalingStorage signaling(**storage, [&engine_ptr](const core::Task& task) {
+    if (scheduler::Engine* e = engine_ptr.load()) {
+      e->WakeFor(task.enabled ? task.next_slot : std::nullopt);
+    }
   });
   EngineEvents engine_events;
   metrics::Registry registry;

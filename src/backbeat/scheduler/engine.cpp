@@ -102,6 +102,16 @@ void Engine::Wake() {
   claim_cv_.notify_all();
 }
 
+void Engine::WakeFor(std::optional<core::Instant> slot) {
+  if (!slot) return;
+  std::lock_guard lock(mu_);
+  requested_wake_ = std::min(requested_wake_, *slot);
+  if (*slot < planned_wake_) {
+    fire_wake_ = true;
+    fire_cv_.notify_all();
+  }
+}
+
 void Engine::CancelLocal(std::string_view run_id) {
   std::lock_guard lock(mu_);
   if (auto it = in_flight_.find(run_id); it != in_flight_.end()) it->second->cancel.store(true);
@@ -169,9 +179,17 @@ core::Result<storage::FireSummary> Engine::FireOnce() {
 
 void Engine::FireLoop() {
   for (;;) {
+    {
+      // Task writes from here on are either seen by the read below or recorded for the check
+      // before the sleep.
+      std::lock_guard lock(mu_);
+      planned_wake_ = core::Instant::min();
+      requested_wake_ = core::Instant::max();
+    }
     // A read decides whether anything is due, so a wake with nothing due (a task created for
     // next week) costs no write transaction.
     milliseconds sleep = options_.max_sleep;
+    core::Instant planned = core::Instant::max();
     core::Result<std::optional<core::Instant>> earliest = storage_.schedule().EarliestSlot();
     if (!earliest.ok()) {
       observer_.StorageError();
@@ -185,6 +203,7 @@ void Engine::FireLoop() {
       }
       sleep = fired.ok() ? milliseconds(0) : milliseconds(1000);
     } else if (*earliest) {
+      planned = **earliest;
       const auto until =
           std::chrono::duration_cast<milliseconds>(core::Millis(**earliest) - clock_.Now());
       sleep = std::clamp(until, milliseconds(0), sleep);
@@ -193,8 +212,11 @@ void Engine::FireLoop() {
     // the wait ends when the wall clock passes it, not after the elapsed time.
     const auto deadline = std::chrono::system_clock::now() + sleep;
     std::unique_lock lock(mu_);
+    if (requested_wake_ < planned) continue;  // an earlier slot was written after the read
+    planned_wake_ = planned;
     fire_cv_.wait_until(lock, deadline, [&] { return stopping_ || fire_wake_; });
     fire_wake_ = false;
+    planned_wake_ = core::Instant::min();
     if (stopping_) return;
   }
 }

@@ -94,8 +94,11 @@ class Engine {
   // an attempt stopped this way is recorded as interrupted (retried while attempts remain).
   void Stop(std::chrono::milliseconds grace);
 
-  // Something changed (a task created, enabled or rescheduled; a run queued): look again now.
+  // Something changed (a run queued, anything else): look again now.
   void Wake();
+  // A task was written whose next slot is `slot`: the timer wakes only if that is earlier than
+  // the slot it sleeps until (a busy API does not make it re-read for every write).
+  void WakeFor(std::optional<core::Instant> slot);
   // A run was canceled through the API: stop its attempt if it runs here.
   void CancelLocal(std::string_view run_id);
 
@@ -145,14 +148,18 @@ class Engine {
   SlotDecider decider_;
 
   mutable std::mutex mu_;
-  std::condition_variable fire_cv_;              // firing thread: a wake or stop
-  std::condition_variable claim_cv_;             // claimer: a wake, a free worker, or stop
-  std::condition_variable work_cv_;              // workers: a claimed run, or stop
-  std::condition_variable flush_cv_;             // flusher: an outcome, or stop
-  std::condition_variable maintain_cv_;          // maintenance: the end of the stop's grace period
-  bool stopping_ = false;                        // guarded by mu_
-  bool maintenance_stopping_ = false;            // guarded by mu_; set after the grace period
-  bool fire_wake_ = false;                       // guarded by mu_
+  std::condition_variable fire_cv_;      // firing thread: a wake or stop
+  std::condition_variable claim_cv_;     // claimer: a wake, a free worker, or stop
+  std::condition_variable work_cv_;      // workers: a claimed run, or stop
+  std::condition_variable flush_cv_;     // flusher: an outcome, or stop
+  std::condition_variable maintain_cv_;  // maintenance: the end of the stop's grace period
+  bool stopping_ = false;                // guarded by mu_
+  bool maintenance_stopping_ = false;    // guarded by mu_; set after the grace period
+  bool fire_wake_ = false;               // guarded by mu_
+  // The slot the timer sleeps until (min while it is not sleeping), and the earliest slot
+  // WakeFor was told about since the timer last read the database; guarded by mu_.
+  core::Instant planned_wake_ = core::Instant::min();
+  core::Instant requested_wake_ = core::Instant::max();
   bool claim_wake_ = false;                      // guarded by mu_
   bool claiming_ = false;                        // a claim transaction is out; guarded by mu_
   std::atomic<bool> firing_{false};              // FireOnce is running: claims wait

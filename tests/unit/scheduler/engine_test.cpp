@@ -481,6 +481,26 @@ TEST_P(EngineTest, StartedEngineFiresOnTimeAndCompletesRunsWithTheDryRunExecutor
   }
 }
 
+TEST_P(EngineTest, ATaskWrittenWhileTheTimerSleepsIsFiredWhenItsSlotIsEarlier) {
+  clock_.Set(core::Millis(std::chrono::floor<seconds>(std::chrono::system_clock::now())));
+  executors::DryRunExecutor dry;
+  EngineOptions o;
+  o.node_id = "node-w";
+  o.firing.allow_seconds = true;
+  o.max_sleep = milliseconds(60000);  // without a wake the timer would not look for a minute
+  Engine engine(*storage_, dry, *zones_, ids_, clock_, observer_, o);
+  engine.Start();
+  std::this_thread::sleep_for(milliseconds(200));  // the timer is asleep: nothing is stored
+  core::Task t = AddTask("* * * * * *");
+  engine.WakeFor(t.next_slot);
+  for (int i = 0; i < 30 && RunsOf(t.id).empty(); ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    clock_.Set(core::Millis(std::chrono::floor<milliseconds>(std::chrono::system_clock::now())));
+  }
+  engine.Stop(seconds(5));
+  EXPECT_FALSE(RunsOf(t.id).empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, EngineTest, ::testing::ValuesIn(storage::kBackends),
                          storage::BackendName);
 

@@ -64,6 +64,12 @@ core::Result<std::unique_ptr<executors::Executor>> MakeConfiguredExecutor(
   return executors::MakeExecutor(e);
 }
 
+// --run-ttl as runs carry it: nullopt (never expires) for 0.
+std::optional<int64_t> RunTtl(const ServeConfig& config) {
+  if (config.run_ttl_seconds <= 0) return std::nullopt;
+  return static_cast<int64_t>(config.run_ttl_seconds);
+}
+
 scheduler::EngineOptions EngineOptionsFrom(const ServeConfig& config, std::string node_id) {
   scheduler::EngineOptions o;
   o.node_id = std::move(node_id);
@@ -77,11 +83,7 @@ scheduler::EngineOptions EngineOptionsFrom(const ServeConfig& config, std::strin
       std::chrono::duration<double, std::ratio<3600>>(config.retention_days * 24));
   if (o.retention.count() < 1) o.retention = std::chrono::hours(1);
   o.firing.allow_seconds = config.allow_seconds;
-  if (config.run_ttl_seconds > 0) {
-    o.firing.run_ttl_seconds = static_cast<int64_t>(config.run_ttl_seconds);
-  } else {
-    o.firing.run_ttl_seconds.reset();
-  }
+  o.firing.run_ttl_seconds = RunTtl(config);
   return o;
 }
 
@@ -142,11 +144,7 @@ int RunServe(const ServeConfig& config) {
                              {.allow_seconds = config.allow_seconds});
   service::RunService runs(**storage);
   service::RunCommandOptions run_options;
-  if (config.run_ttl_seconds > 0) {
-    run_options.run_ttl_seconds = static_cast<int64_t>(config.run_ttl_seconds);
-  } else {
-    run_options.run_ttl_seconds.reset();
-  }
+  run_options.run_ttl_seconds = RunTtl(config);
   service::RunCommands run_commands(**storage, **zones, clock, ids, engine_events, run_options);
   http::ApiRouter router({auth, tasks, runs, run_commands, **storage, **zones},
                          {.allow_seconds = config.allow_seconds,

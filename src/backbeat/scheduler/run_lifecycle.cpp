@@ -152,13 +152,6 @@ core::Run Expire(core::Run run, core::Millis now) {
   return run;
 }
 
-core::Run Cancel(core::Run run, core::Millis now) {
-  core::RunError error{"The run was canceled", "CanceledError", ""};
-  EndAttempt(run, now, "CANCELED", error);
-  Finish(run, RunStatus::kCanceled, now);
-  return run;
-}
-
 bool LeaseEnded(const core::Run& run, core::Millis now) {
   return run.status == RunStatus::kExecuting && run.lease_expires_at && *run.lease_expires_at < now;
 }

@@ -47,8 +47,7 @@ core::Run Release(core::Run run, core::Millis now);
 // A run that waited past its TTL without starting: CANCELED with expiredAt.
 core::Run Expire(core::Run run, core::Millis now);
 
-// Any non-final run -> CANCELED (its running attempt too).
-core::Run Cancel(core::Run run, core::Millis now);
+// A cancel through the API is service::RunCommands::Cancel (the service cannot call up here).
 
 // Whether the run is stale at `now`: its lease ended, or it waited past its TTL.
 bool LeaseEnded(const core::Run& run, core::Millis now);

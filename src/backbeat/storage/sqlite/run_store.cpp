@@ -162,6 +162,24 @@ core::Status LoadAttempts(Connection& c, core::Run& run) {
   }
 }
 
+// Reads every row of a SELECT over kColumns, then the attempts of each run, in the same read
+// transaction, so the attempts belong to the snapshot the runs came from.
+core::Result<std::vector<core::Run>> ReadRunsWithAttempts(Connection& c, Statement& s) {
+  std::vector<core::Run> out;
+  for (;;) {
+    core::Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    core::Result<core::Run> run = ReadRun(s);
+    if (!run.ok()) return run.status();
+    out.push_back(std::move(run).value());
+  }
+  for (core::Run& run : out) {
+    if (core::Status st = LoadAttempts(c, run); !st.ok()) return st;
+  }
+  return out;
+}
+
 core::Status InsertAttempts(Connection& c, const core::Run& run) {
   static const std::string kSql = "INSERT INTO run_attempts (" + std::string(kAttemptColumns) +
                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
@@ -207,19 +225,13 @@ core::Status SqliteRunStore::Insert(const core::Run& run) {
 core::Result<core::Run> SqliteRunStore::Get(std::string_view id) {
   return readers_.Read([id](Connection& c) -> core::Result<core::Run> {
     static const std::string kSql = SelectSql() + " WHERE id = ?1";
-    core::Result<core::Run> run = core::NotFound("run " + std::string(id) + " not found");
-    {
-      core::Result<Statement> s = c.Prepare(kSql);
-      if (!s.ok()) return s.status();
-      s->BindText(1, id);
-      core::Result<bool> row = s->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return run;
-      run = ReadRun(*s);
-      if (!run.ok()) return run;
-    }
-    if (core::Status st = LoadAttempts(c, *run); !st.ok()) return st;
-    return run;
+    core::Result<Statement> s = c.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    s->BindText(1, id);
+    core::Result<std::vector<core::Run>> runs = ReadRunsWithAttempts(c, *s);
+    if (!runs.ok()) return runs.status();
+    if (runs->empty()) return core::NotFound("run " + std::string(id) + " not found");
+    return std::move(runs->front());
   });
 }
 
@@ -233,50 +245,17 @@ core::Result<std::vector<core::Run>> SqliteRunStore::List(const RunQuery& q) {
   if (q.task_id) filter.And("task_id = ?", *q.task_id);
   if (q.status) filter.And("status = ?", std::string(core::RunStatusName(*q.status)));
   if (q.after) filter.And("(created_at_ms, id) < (?, ?)", ToMs(q.after->created_at), q.after->id);
-  std::string sql = "SELECT " + std::string(kColumns) + " FROM runs" + filter.Sql() +
-                    " ORDER BY created_at_ms DESC, id DESC LIMIT ?";
+  std::string sql = SelectSql() + filter.Sql() + " ORDER BY created_at_ms DESC, id DESC LIMIT ?";
   return readers_.Read([&](Connection& c) -> core::Result<std::vector<core::Run>> {
-    std::vector<core::Run> out;
-    {
-      core::Result<Statement> s = c.Prepare(sql);
-      if (!s.ok()) return s.status();
-      filter.BindAll(*s);
-      s->BindInt(filter.NextIndex(), codec::LimitParam(q.limit));
-      for (;;) {
-        core::Result<bool> row = s->Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
-        core::Result<core::Run> run = ReadRun(*s);
-        if (!run.ok()) return run.status();
-        out.push_back(std::move(run).value());
-      }
-    }
-    // Same read transaction, so the attempts belong to the snapshot the runs came from.
-    for (core::Run& run : out) {
-      if (core::Status st = LoadAttempts(c, run); !st.ok()) return st;
-    }
-    return out;
+    core::Result<Statement> s = c.Prepare(sql);
+    if (!s.ok()) return s.status();
+    filter.BindAll(*s);
+    s->BindInt(filter.NextIndex(), codec::LimitParam(q.limit));
+    return ReadRunsWithAttempts(c, *s);
   });
 }
 
 namespace {
-
-// Reads every row of a SELECT over kColumns, then the attempts of each run.
-core::Result<std::vector<core::Run>> ReadRunsWithAttempts(Connection& c, Statement& s) {
-  std::vector<core::Run> out;
-  for (;;) {
-    core::Result<bool> row = s.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    core::Result<core::Run> run = ReadRun(s);
-    if (!run.ok()) return run.status();
-    out.push_back(std::move(run).value());
-  }
-  for (core::Run& run : out) {
-    if (core::Status st = LoadAttempts(c, run); !st.ok()) return st;
-  }
-  return out;
-}
 
 // Rewrites the run row (every column) and its attempts; `guard` adds conditions to the UPDATE.
 // Answers false when the guarded row did not match.

@@ -30,6 +30,8 @@
 #   BENCH_ONLY             "fire" or "idle": measure only that
 #   BENCH_PERF=1           one extra tuned firing round under `perf record -g` (not in the
 #                          medians); the report is printed and kept in the temp dir
+#   BENCH_PERF_CALLGRAPH   perf's call-graph option (default -g; "--call-graph dwarf,16384"
+#                          sees through libsqlite3, which has no frame pointers)
 #   BENCH_WAIT_IDLE        seconds to wait for running compilers to finish (default 300)
 #   BENCH_KEEP=1           keep the temp dir (logs, databases, perf data)
 #
@@ -246,7 +248,7 @@ fire_round() {
   [ "$lead_ms" -ge 5000 ] || log "warning: the server was ready only ${lead_ms} ms before the slot"
   if [ "$config" = perf ]; then
     sleep_until $((t_slot - 1000000))
-    perf record -g -o "$WORK/perf.data" -p "$pid" >"$WORK/perf-record.log" 2>&1 &
+    perf record ${BENCH_PERF_CALLGRAPH:--g} -o "$WORK/perf.data" -p "$pid" >"$WORK/perf-record.log" 2>&1 &
     perf_pid=$!
     PIDS+=("$perf_pid")
   fi

@@ -79,6 +79,56 @@ TEST_F(SqliteStorageTest, ReopeningAppliesNoMigrationTwice) {
   EXPECT_EQ(s->Int(1), LatestSchemaVersion());
 }
 
+// Migration 4 moved attempts from child rows into the run's row: a run written under schema 3
+// reads back the same after the upgrade, attempts in order, errors included.
+TEST_F(SqliteStorageTest, MigrationFourKeepsTheAttemptsOfExistingRuns) {
+  {
+    auto c = Connection::Open(Path(), Connection::Mode::kReadWrite, 1000);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(MigrateTo(**c, 3).ok());
+    ASSERT_TRUE((*c)->ExecScript(R"sql(
+INSERT INTO runs (id, task_id, account_id, artist_account_id, status, slot_s, idempotency_key,
+  is_test, created_at_ms, updated_at_ms, started_at_ms, finished_at_ms, cost_in_cents,
+  base_cost_in_cents, duration_ms, payload_json, output_json, error_message, error_name,
+  error_stack_trace, schedule_expression, timezone, max_attempts, timeout_seconds, exclusive,
+  available_at_ms)
+VALUES ('run_old', 'task-1', 'acct-1', 'artist-1', 'FAILED', 60, NULL, 0, 1000, 9000, 2000,
+  9000, 1.5, 1.0, 7000, '{"a":1}', NULL, 'boom', 'Error', 'at x', '* * * * *', 'UTC', 2, 60, 0,
+  1000),
+  ('run_none', 'task-1', 'acct-1', 'artist-1', 'QUEUED', 120, NULL, 0, 1100, 1100, NULL, NULL,
+  0, 0, 0, '{}', NULL, NULL, NULL, NULL, '* * * * *', 'UTC', 1, 60, 0, 1100);
+INSERT INTO run_attempts (run_id, position, id, status, created_at_ms, updated_at_ms,
+  started_at_ms, completed_at_ms, error_message, error_name, error_stack_trace)
+VALUES ('run_old', 1, 'attempt_b', 'FAILED', 5000, 9000, 5000, 9000, 'boom', 'Error', 'at x'),
+  ('run_old', 0, 'attempt_a', 'FAILED', 2000, 3000, 2000, 3000, 'first "quoted"', 'Timeout',
+   'line 1
+line 2');
+)sql")
+                    .ok());
+  }
+  auto storage = OpenOrDie(Path());
+  ASSERT_NE(storage, nullptr);
+  core::Run run = storage->runs().Get("run_old").value();
+  ASSERT_EQ(run.attempts.size(), 2u);
+  EXPECT_EQ(run.attempts[0].id, "attempt_a");
+  EXPECT_EQ(run.attempts[0].started_at, Ms(2000));
+  EXPECT_EQ(run.attempts[0].completed_at, Ms(3000));
+  EXPECT_EQ(run.attempts[0].error,
+            (core::RunError{"first \"quoted\"", "Timeout", "line 1\nline 2"}));
+  EXPECT_EQ(run.attempts[1].id, "attempt_b");
+  EXPECT_EQ(run.attempts[1].created_at, Ms(5000));
+  EXPECT_EQ(run.attempts[1].error, (core::RunError{"boom", "Error", "at x"}));
+  EXPECT_EQ(run.error, (core::RunError{"boom", "Error", "at x"}));
+  EXPECT_EQ(run.payload_json, "{\"a\":1}");
+  core::Run none = storage->runs().Get("run_none").value();
+  EXPECT_TRUE(none.attempts.empty());
+  EXPECT_EQ(none.status, core::RunStatus::kQueued);
+  // The rebuilt table still refuses a second run for a slot.
+  core::Run again = none;
+  again.id = "run_again";
+  EXPECT_EQ(storage->runs().Insert(again).code(), ErrorCode::kAlreadyExists);
+}
+
 TEST_F(SqliteStorageTest, RefusesASchemaNewerThanItKnows) {
   OpenOrDie(Path()).reset();
   const int newer = LatestSchemaVersion() + 41;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,8 +102,15 @@ class Connection {
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
 
+  // Looked up by string_view: the cache is hit on every statement, and building a std::string
+  // key from the SQL text each time was a malloc and a copy per call.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;
 };
 
 }  // namespace backbeat::storage::sqlite

@@ -5,6 +5,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "backbeat/storage/sqlite/attempts_codec.hpp"
 #include "backbeat/storage/sqlite/row_codec.hpp"
 #include "backbeat/storage/sqlite/submit.hpp"
 
@@ -23,8 +24,16 @@ constexpr std::string_view kColumns =
     "created_at_ms, updated_at_ms, started_at_ms, finished_at_ms, delayed_until_ms, "
     "expired_at_ms, ttl_seconds, cost_in_cents, base_cost_in_cents, duration_ms, payload_json, "
     "output_json, error_message, error_name, error_stack_trace, schedule_expression, timezone, "
-    "max_attempts, timeout_seconds, exclusive, lease_owner, lease_expires_ms, available_at_ms";
-constexpr int kColumnCount = 31;
+    "max_attempts, timeout_seconds, exclusive, lease_owner, lease_expires_ms, available_at_ms, "
+    "attempts_json";
+constexpr int kColumnCount = 32;
+
+// The predicates of the partial indexes runs_waiting and runs_active_by_task, repeated exactly
+// (SQLite uses a partial index only for a query with the same term). OR chains, not IN lists:
+// schema.cpp, migration 4, says why.
+#define BACKBEAT_WAITING "(status = 'QUEUED' OR status = 'DELAYED' OR status = 'REATTEMPTING')"
+#define BACKBEAT_ACTIVE \
+  "(status = 'QUEUED' OR status = 'DELAYED' OR status = 'EXECUTING' OR status = 'REATTEMPTING')"
 
 // "?1, ?2, ..., ?n"
 std::string Placeholders(int n) {
@@ -45,10 +54,6 @@ const std::string& SelectSql() {
   static const std::string sql = "SELECT " + std::string(kColumns) + " FROM runs";
   return sql;
 }
-
-constexpr std::string_view kAttemptColumns =
-    "run_id, position, id, status, created_at_ms, updated_at_ms, started_at_ms, "
-    "completed_at_ms, error_message, error_name, error_stack_trace";
 
 // An optional error is three nullable columns starting at `first`: present iff the first is.
 void BindError(Statement& s, int first, const std::optional<core::RunError>& e) {
@@ -102,6 +107,7 @@ void BindRun(Statement& s, const core::Run& r) {
   s.BindOptText(29, r.lease_owner);
   s.BindOptInt(30, ToMs(r.lease_expires_at));
   s.BindInt(31, ToMs(AvailableAt(r)));
+  s.BindText(32, codec::EncodeAttempts(r.attempts));
 }
 
 core::Result<core::Run> ReadRun(const Statement& s) {
@@ -136,69 +142,25 @@ core::Result<core::Run> ReadRun(const Statement& s) {
   r.exclusive = s.Int(27) != 0;
   r.lease_owner = s.OptText(28);
   r.lease_expires_at = OptMs(s, 29);
+  core::Result<std::vector<core::RunAttempt>> attempts = codec::DecodeAttempts(s.Text(31));
+  if (!attempts.ok()) {
+    return core::Internal("run " + r.id + ": " + attempts.status().message());
+  }
+  r.attempts = std::move(attempts).value();
   return r;
 }
 
-// Fills in the attempts of `run`, in their stored order.
-core::Status LoadAttempts(Connection& c, core::Run& run) {
-  static const std::string kSql = "SELECT " + std::string(kAttemptColumns) +
-                                  " FROM run_attempts WHERE run_id = ?1 ORDER BY position";
-  core::Result<Statement> s = c.Prepare(kSql);
-  if (!s.ok()) return s.status();
-  s->BindText(1, run.id);
-  for (;;) {
-    core::Result<bool> row = s->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return core::Status::Ok();
-    core::RunAttempt a;
-    a.id = s->Text(2);
-    a.status = s->Text(3);
-    a.created_at = FromMs(s->Int(4));
-    a.updated_at = FromMs(s->Int(5));
-    a.started_at = OptMs(*s, 6);
-    a.completed_at = OptMs(*s, 7);
-    a.error = ReadError(*s, 8);
-    run.attempts.push_back(std::move(a));
-  }
-}
-
-// Reads every row of a SELECT over kColumns, then the attempts of each run, in the same read
-// transaction, so the attempts belong to the snapshot the runs came from.
-core::Result<std::vector<core::Run>> ReadRunsWithAttempts(Connection& c, Statement& s) {
+// Reads every row of a SELECT over kColumns.
+core::Result<std::vector<core::Run>> ReadRuns(Statement& s) {
   std::vector<core::Run> out;
   for (;;) {
     core::Result<bool> row = s.Step();
     if (!row.ok()) return row.status();
-    if (!*row) break;
+    if (!*row) return out;
     core::Result<core::Run> run = ReadRun(s);
     if (!run.ok()) return run.status();
     out.push_back(std::move(run).value());
   }
-  for (core::Run& run : out) {
-    if (core::Status st = LoadAttempts(c, run); !st.ok()) return st;
-  }
-  return out;
-}
-
-core::Status InsertAttempts(Connection& c, const core::Run& run) {
-  static const std::string kSql = "INSERT INTO run_attempts (" + std::string(kAttemptColumns) +
-                                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-  for (size_t i = 0; i < run.attempts.size(); ++i) {
-    const core::RunAttempt& a = run.attempts[i];
-    core::Result<Statement> s = c.Prepare(kSql);
-    if (!s.ok()) return s.status();
-    s->BindText(1, run.id);
-    s->BindInt(2, static_cast<int64_t>(i));
-    s->BindText(3, a.id);
-    s->BindText(4, a.status);
-    s->BindInt(5, ToMs(a.created_at));
-    s->BindInt(6, ToMs(a.updated_at));
-    s->BindOptInt(7, ToMs(a.started_at));
-    s->BindOptInt(8, ToMs(a.completed_at));
-    BindError(*s, 9, a.error);
-    if (core::Status st = s->Run(); !st.ok()) return st;
-  }
-  return core::Status::Ok();
 }
 
 }  // namespace
@@ -217,8 +179,7 @@ core::Status SqliteRunStore::Insert(const core::Run& run) {
       }
       return core::AlreadyExists("run " + run.id + " already exists");
     }
-    if (!st.ok()) return st;
-    return InsertAttempts(c, run);
+    return st;
   });
 }
 
@@ -228,7 +189,7 @@ core::Result<core::Run> SqliteRunStore::Get(std::string_view id) {
     core::Result<Statement> s = c.Prepare(kSql);
     if (!s.ok()) return s.status();
     s->BindText(1, id);
-    core::Result<std::vector<core::Run>> runs = ReadRunsWithAttempts(c, *s);
+    core::Result<std::vector<core::Run>> runs = ReadRuns(*s);
     if (!runs.ok()) return runs.status();
     if (runs->empty()) return core::NotFound("run " + std::string(id) + " not found");
     return std::move(runs->front());
@@ -251,7 +212,7 @@ core::Result<std::vector<core::Run>> SqliteRunStore::List(const RunQuery& q) {
     if (!s.ok()) return s.status();
     filter.BindAll(*s);
     s->BindInt(filter.NextIndex(), codec::LimitParam(q.limit));
-    return ReadRunsWithAttempts(c, *s);
+    return ReadRuns(*s);
   });
 }
 
@@ -270,27 +231,21 @@ core::Result<bool> RewriteRun(Connection& c, const core::Run& run,
       "finished_at_ms = ?12, delayed_until_ms = ?13, expired_at_ms = ?14, "
       "cost_in_cents = ?16, base_cost_in_cents = ?17, duration_ms = ?18, output_json = ?20, "
       "error_message = ?21, error_name = ?22, error_stack_trace = ?23, lease_owner = ?29, "
-      "lease_expires_ms = ?30, available_at_ms = ?31 "
-      "WHERE id = ?1 AND (?32 IS NULL OR status = ?32) AND (?33 IS NULL OR lease_owner = ?33)";
+      "lease_expires_ms = ?30, available_at_ms = ?31, attempts_json = ?32 "
+      "WHERE id = ?1 AND (?33 IS NULL OR status = ?33) AND (?34 IS NULL OR lease_owner = ?34)";
   {
     core::Result<Statement> s = c.Prepare(kSql);
     if (!s.ok()) return s.status();
     BindRun(*s, run);
     if (expected_status) {
-      s->BindText(32, core::RunStatusName(*expected_status));
+      s->BindText(33, core::RunStatusName(*expected_status));
     } else {
-      s->BindNull(32);
+      s->BindNull(33);
     }
-    s->BindOptText(33, expected_owner);
+    s->BindOptText(34, expected_owner);
     if (core::Status st = s->Run(); !st.ok()) return st;
   }
-  if (c.Changes() == 0) return false;
-  core::Result<Statement> del = c.Prepare("DELETE FROM run_attempts WHERE run_id = ?1");
-  if (!del.ok()) return del.status();
-  del->BindText(1, run.id);
-  if (core::Status st = del->Run(); !st.ok()) return st;
-  if (core::Status st = InsertAttempts(c, run); !st.ok()) return st;
-  return true;
+  return c.Changes() != 0;
 }
 
 core::Result<bool> RunExists(Connection& c, std::string_view id) {
@@ -310,15 +265,13 @@ core::Result<bool> InsertRunIfAbsent(Connection& c, const core::Run& run) {
     BindRun(*s, run);
     if (core::Status st = s->Run(); !st.ok()) return st;
   }
-  if (c.Changes() == 0) return false;
-  if (core::Status st = InsertAttempts(c, run); !st.ok()) return st;
-  return true;
+  return c.Changes() != 0;
 }
 
 core::Result<int> CountActiveRuns(Connection& c, std::string_view task_id) {
   core::Result<Statement> s = c.Prepare(
-      "SELECT count(*) FROM runs INDEXED BY runs_active_by_task WHERE task_id = ?1 AND "
-      "status IN ('QUEUED', 'DELAYED', 'EXECUTING', 'REATTEMPTING')");
+      "SELECT count(*) FROM runs INDEXED BY runs_active_by_task WHERE task_id = ?1 "
+      "AND " BACKBEAT_ACTIVE);
   if (!s.ok()) return s.status();
   s->BindText(1, task_id);
   core::Result<bool> row = s->Step();
@@ -368,7 +321,8 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
                 // The planner has no statistics to prefer the partial index on its own and
                 // would sort every waiting run per page through runs_by_status.
                 "SELECT " + std::string(kColumns) + " FROM runs INDEXED BY runs_waiting" +
-                " WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING') AND available_at_ms <= ?1"
+                " WHERE " BACKBEAT_WAITING
+                " AND available_at_ms <= ?1"
                 " AND (?2 IS NULL OR (available_at_ms, created_at_ms, id) > (?2, ?3, ?4))"
                 " AND account_id NOT IN (SELECT value FROM json_each(?6))"
                 " ORDER BY available_at_ms, created_at_ms, id LIMIT ?5";
@@ -386,7 +340,7 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
             }
             s->BindInt(5, kPage);
             s->BindText(6, codec::JsonStringArray(saturated));
-            core::Result<std::vector<core::Run>> rows = ReadRunsWithAttempts(c, *s);
+            core::Result<std::vector<core::Run>> rows = ReadRuns(*s);
             if (!rows.ok()) return rows.status();
             page = std::move(rows).value();
           }
@@ -403,8 +357,9 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
             if (request.per_account_limit > 0 && busy >= request.per_account_limit) continue;
             if (run.exclusive) {
               core::Result<Statement> s = c.Prepare(
-                  "SELECT 1 FROM runs INDEXED BY runs_active_by_task WHERE task_id = ?1 AND "
-                  "status IN ('QUEUED', 'DELAYED', 'EXECUTING', 'REATTEMPTING') AND "
+                  "SELECT 1 FROM runs INDEXED BY runs_active_by_task WHERE task_id = ?1 "
+                  "AND " BACKBEAT_ACTIVE
+                  " AND "
                   "(created_at_ms, id) < (?2, ?3) LIMIT 1");
               if (!s.ok()) return s.status();
               s->BindText(1, run.task_id);
@@ -476,7 +431,7 @@ core::Result<std::vector<core::Run>> SqliteRunStore::ListStale(core::Millis now,
                                     " WHERE id IN (SELECT id FROM runs INDEXED BY runs_executing"
                                     " WHERE status = 'EXECUTING' AND lease_expires_ms < ?1"
                                     " UNION SELECT id FROM runs INDEXED BY runs_waiting"
-                                    " WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING')"
+                                    " WHERE " BACKBEAT_WAITING
                                     " AND started_at_ms IS NULL AND ttl_seconds IS NOT NULL"
                                     " AND created_at_ms + ttl_seconds * 1000 < ?1)"
                                     " ORDER BY created_at_ms, id LIMIT ?2";
@@ -484,7 +439,7 @@ core::Result<std::vector<core::Run>> SqliteRunStore::ListStale(core::Millis now,
     if (!s.ok()) return s.status();
     s->BindInt(1, ToMs(now));
     s->BindInt(2, codec::LimitParam(limit));
-    return ReadRunsWithAttempts(c, *s);
+    return ReadRuns(*s);
   });
 }
 
@@ -502,7 +457,7 @@ core::Result<ManualRunResult> SqliteRunStore::InsertManual(const ManualRunReques
           s->BindText(1, run.task_id);
           s->BindText(2, *run.idempotency_key);
           s->BindInt(3, ToMs(request.idempotency_since));
-          core::Result<std::vector<core::Run>> found = ReadRunsWithAttempts(c, *s);
+          core::Result<std::vector<core::Run>> found = ReadRuns(*s);
           if (!found.ok()) return found.status();
           if (!found->empty()) return ManualRunResult{std::move(found->front()), false};
         }
@@ -520,7 +475,6 @@ core::Result<ManualRunResult> SqliteRunStore::InsertManual(const ManualRunReques
 
 core::Result<size_t> SqliteRunStore::Prune(core::Millis before, size_t limit) {
   return SubmitWithResult<size_t>(writer_, [&](Connection& c) -> core::Result<size_t> {
-    // Attempts go with their run (ON DELETE CASCADE).
     core::Result<Statement> s = c.Prepare(
         "DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE finished_at_ms < ?1 AND "
         "status IN ('COMPLETED', 'FAILED', 'CANCELED', 'CRASHED', 'INTERRUPTED', "

@@ -6,12 +6,12 @@
 
 namespace backbeat::storage::sqlite {
 
-// RunStore over the `runs` table and its `run_attempts` children. A run and its attempts are
-// written in one unit (atomic, durable when Insert returns OK) and read in one snapshot.
+// RunStore over the `runs` table; a run's attempts are a JSON column of its row
+// (attempts_codec.hpp), so a run is written in one row write (durable when Insert returns OK).
 //
 // Thread-safety: all methods may be called concurrently. Borrows the writer and the pool, which
 // must outlive it.
-// Shared with the schedule store, inside a writer unit: inserts the run and its attempts unless
+// Shared with the schedule store, inside a writer unit: inserts the run unless
 // its id or (task, slot) is taken (answers false then).
 core::Result<bool> InsertRunIfAbsent(Connection& c, const core::Run& run);
 // Runs of the task that are not final.

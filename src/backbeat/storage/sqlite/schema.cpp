@@ -176,9 +176,90 @@ DROP INDEX runs_waiting;
 CREATE INDEX runs_waiting ON runs (available_at_ms, created_at_ms, id, account_id)
   WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING');
 )sql"},
+    Migration{4, "runs keep their attempts in the row; status tests without IN lists", R"sql(
+-- Rebuilds runs (SQLite cannot alter a CHECK constraint). Two costs of every lifecycle write go:
+-- 1. A constant IN list of more than two values is evaluated through a temporary B-tree built
+--    for each statement execution; the status CHECK and the two partial-index predicates made
+--    five of them per UPDATE. Written as OR chains they are plain comparisons. Queries that
+--    name these partial indexes must repeat their predicates exactly (run_store.cpp).
+-- 2. Attempts were child rows deleted and re-inserted at each step; now one JSON column
+--    (format: attempts_codec.hpp), written with the row.
+CREATE TABLE runs_v4 (
+  id                  TEXT    NOT NULL PRIMARY KEY,
+  task_id             TEXT    NOT NULL,
+  account_id          TEXT    NOT NULL,
+  artist_account_id   TEXT    NOT NULL,
+  status              TEXT    NOT NULL CHECK (status = 'QUEUED' OR status = 'DELAYED' OR
+                        status = 'EXECUTING' OR status = 'REATTEMPTING' OR status = 'COMPLETED'
+                        OR status = 'FAILED' OR status = 'CANCELED' OR status = 'CRASHED' OR
+                        status = 'INTERRUPTED' OR status = 'SYSTEM_FAILURE'),
+  slot_s              INTEGER,
+  idempotency_key     TEXT,
+  is_test             INTEGER NOT NULL CHECK (is_test IN (0, 1)),
+  created_at_ms       INTEGER NOT NULL,
+  updated_at_ms       INTEGER NOT NULL,
+  started_at_ms       INTEGER,
+  finished_at_ms      INTEGER,
+  delayed_until_ms    INTEGER,
+  expired_at_ms       INTEGER,
+  ttl_seconds         INTEGER,
+  cost_in_cents       REAL    NOT NULL,
+  base_cost_in_cents  REAL    NOT NULL,
+  duration_ms         INTEGER NOT NULL,
+  payload_json        TEXT    NOT NULL,
+  output_json         TEXT,
+  error_message       TEXT,
+  error_name          TEXT,
+  error_stack_trace   TEXT,
+  schedule_expression TEXT    NOT NULL,
+  timezone            TEXT    NOT NULL,
+  max_attempts        INTEGER NOT NULL,
+  timeout_seconds     INTEGER NOT NULL,
+  exclusive           INTEGER NOT NULL CHECK (exclusive IN (0, 1)),
+  lease_owner         TEXT,
+  lease_expires_ms    INTEGER,
+  available_at_ms     INTEGER NOT NULL,
+  attempts_json       TEXT    NOT NULL
+) STRICT;
+INSERT INTO runs_v4
+SELECT r.id, r.task_id, r.account_id, r.artist_account_id, r.status, r.slot_s,
+       r.idempotency_key, r.is_test, r.created_at_ms, r.updated_at_ms, r.started_at_ms,
+       r.finished_at_ms, r.delayed_until_ms, r.expired_at_ms, r.ttl_seconds, r.cost_in_cents,
+       r.base_cost_in_cents, r.duration_ms, r.payload_json, r.output_json, r.error_message,
+       r.error_name, r.error_stack_trace, r.schedule_expression, r.timezone, r.max_attempts,
+       r.timeout_seconds, r.exclusive, r.lease_owner, r.lease_expires_ms, r.available_at_ms,
+       coalesce((SELECT json_group_array(json(a.doc)) FROM (
+                   SELECT json_object(
+                     'id', id, 'status', status, 'created_at_ms', created_at_ms,
+                     'updated_at_ms', updated_at_ms, 'started_at_ms', started_at_ms,
+                     'completed_at_ms', completed_at_ms,
+                     'error', json(CASE WHEN error_message IS NULL THEN 'null' ELSE
+                       json_object('message', error_message, 'name', coalesce(error_name, ''),
+                                   'stack_trace', coalesce(error_stack_trace, '')) END)) AS doc
+                   FROM run_attempts WHERE run_id = r.id ORDER BY position) AS a), '[]')
+FROM runs AS r;
+DROP TABLE run_attempts;
+DROP TABLE runs;
+ALTER TABLE runs_v4 RENAME TO runs;
+
+CREATE UNIQUE INDEX runs_one_per_slot ON runs (task_id, slot_s) WHERE slot_s IS NOT NULL;
+CREATE INDEX runs_by_created ON runs (created_at_ms DESC, id DESC);
+CREATE INDEX runs_by_account ON runs (account_id, created_at_ms DESC, id DESC);
+CREATE INDEX runs_by_task ON runs (task_id, created_at_ms DESC, id DESC);
+CREATE INDEX runs_by_status ON runs (status, created_at_ms DESC, id DESC);
+CREATE INDEX runs_waiting ON runs (available_at_ms, created_at_ms, id, account_id)
+  WHERE (status = 'QUEUED' OR status = 'DELAYED' OR status = 'REATTEMPTING');
+CREATE INDEX runs_active_by_task ON runs (task_id, created_at_ms, id)
+  WHERE (status = 'QUEUED' OR status = 'DELAYED' OR status = 'EXECUTING' OR
+         status = 'REATTEMPTING');
+CREATE INDEX runs_executing ON runs (lease_expires_ms) WHERE status = 'EXECUTING';
+CREATE INDEX runs_manual_key ON runs (task_id, idempotency_key, created_at_ms)
+  WHERE slot_s IS NULL AND idempotency_key IS NOT NULL;
+CREATE INDEX runs_finished ON runs (finished_at_ms) WHERE finished_at_ms IS NOT NULL;
+)sql"},
 };
 
-core::Status MigrateLocked(Connection& c) {
+core::Status MigrateLocked(Connection& c, int up_to) {
   if (core::Status s = c.ExecScript(R"sql(
 CREATE TABLE IF NOT EXISTS schema_migrations (
   version       INTEGER NOT NULL PRIMARY KEY,
@@ -204,7 +285,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
                                     std::to_string(LatestSchemaVersion()) + "); upgrade backbeat");
   }
   for (const Migration& m : kMigrations) {
-    if (m.version <= current) continue;
+    if (m.version <= current || m.version > up_to) continue;
     if (core::Status s = c.ExecScript(m.sql); !s.ok()) {
       return {s.code(),
               "applying schema migration " + std::to_string(m.version) + ": " + s.message()};
@@ -225,8 +306,12 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 int LatestSchemaVersion() { return kMigrations.back().version; }
 
 core::Status Migrate(Connection& connection) {
+  return MigrateTo(connection, LatestSchemaVersion());
+}
+
+core::Status MigrateTo(Connection& connection, int version) {
   if (core::Status s = connection.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  core::Status s = MigrateLocked(connection);
+  core::Status s = MigrateLocked(connection, version);
   if (!s.ok()) {
     if (!connection.InAutocommit()) (void)connection.Exec("ROLLBACK");
     return s;

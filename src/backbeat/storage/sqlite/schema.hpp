@@ -14,5 +14,7 @@ int LatestSchemaVersion();
 // an older binary cannot know what the newer schema means. Safe to run concurrently from several
 // processes (the transaction takes the write lock first).
 core::Status Migrate(Connection& connection);
+// Migrate, stopping after `version`: for tests of a migration over data in an older schema.
+core::Status MigrateTo(Connection& connection, int version);
 
 }  // namespace backbeat::storage::sqlite

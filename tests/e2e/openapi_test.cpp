@@ -226,9 +226,9 @@ TEST_F(OpenApiTest, StrictRequestSchemasListExactlyTheAcceptedKeys) {
   EXPECT_EQ(r.status, 200) << r.http.body;
 }
 
-// Runs: until the scheduler milestone nothing in the API creates one, so the test writes a run
-// row into the database as the scheduler will, then reads it back through the list and the
-// detail form; both must carry exactly the properties the document declares.
+// Runs: the test writes a finished run row into the database as the scheduler does (fixed
+// values, no waiting on an executor), then reads it back through the list and the detail form;
+// both must carry exactly the properties the document declares.
 TEST_F(OpenApiTest, RunSchemasMatchWhatTheServerWrites) {
   json::object task = CreateTask();
   const std::string id(task.at("id").as_string());
@@ -244,11 +244,15 @@ TEST_F(OpenApiTest, RunSchemasMatchWhatTheServerWrites) {
         "INSERT INTO runs (id, task_id, account_id, artist_account_id, status, slot_s, "
         "idempotency_key, is_test, created_at_ms, updated_at_ms, started_at_ms, finished_at_ms, "
         "cost_in_cents, base_cost_in_cents, duration_ms, payload_json, output_json, "
-        "schedule_expression, timezone) VALUES ('" +
+        "schedule_expression, timezone, max_attempts, timeout_seconds, exclusive, "
+        "available_at_ms, attempts_json) VALUES ('" +
         run_id + "', '" + id + "', '" + account + "', '" + artist +
         "', 'COMPLETED', 1774602000, NULL, 0, 1774602000000, 1774602001000, 1774602000100, "
         "1774602001000, 0, 0, 900, '{\"type\":\"DECLARATIVE\"}', '{\"text\":\"ok\"}', "
-        "'0 9 * * 4', 'UTC')";
+        "'0 9 * * 4', 'UTC', 3, 3600, 0, 1774602000000, '[{\"id\":\"attempt_1\","
+        "\"status\":\"COMPLETED\",\"created_at_ms\":1774602000000,"
+        "\"updated_at_ms\":1774602001000,\"started_at_ms\":1774602000100,"
+        "\"completed_at_ms\":1774602001000,\"error\":null}]')";
     char* error = nullptr;
     EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
         << (error ? error : "");

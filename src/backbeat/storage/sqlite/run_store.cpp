@@ -34,12 +34,15 @@ constexpr int kColumnCount = 32;
 #define BACKBEAT_WAITING "(status = 'QUEUED' OR status = 'DELAYED' OR status = 'REATTEMPTING')"
 #define BACKBEAT_ACTIVE \
   "(status = 'QUEUED' OR status = 'DELAYED' OR status = 'EXECUTING' OR status = 'REATTEMPTING')"
+#define BACKBEAT_UNSUCCESSFUL                                                                  \
+  "(status = 'FAILED' OR status = 'CANCELED' OR status = 'CRASHED' OR status = 'INTERRUPTED' " \
+  "OR status = 'SYSTEM_FAILURE')"
 
-// "?1, ?2, ..., ?n"
-std::string Placeholders(int n) {
+// "?(first), ?(first+1), ..., ?(first+n-1)"
+std::string Placeholders(int first, int n) {
   std::string out;
-  for (int i = 1; i <= n; ++i) {
-    if (i > 1) out += ", ";
+  for (int i = first; i < first + n; ++i) {
+    if (i > first) out += ", ";
     out += "?" + std::to_string(i);
   }
   return out;
@@ -47,7 +50,22 @@ std::string Placeholders(int n) {
 
 const std::string& InsertSql() {
   static const std::string sql = "INSERT INTO runs (" + std::string(kColumns) + ") VALUES (" +
-                                 Placeholders(kColumnCount) + ")";
+                                 Placeholders(1, kColumnCount) + ")";
+  return sql;
+}
+
+// Runs inserted per statement by InsertRunsIfAbsent: one statement execution (its cursors on
+// the table and every index) serves this many rows.
+constexpr size_t kInsertChunk = 16;
+const std::string& InsertChunkSql() {
+  static const std::string sql = [] {
+    std::string out = "INSERT INTO runs (" + std::string(kColumns) + ") VALUES ";
+    for (size_t i = 0; i < kInsertChunk; ++i) {
+      if (i > 0) out += ", ";
+      out += "(" + Placeholders(static_cast<int>(i) * kColumnCount + 1, kColumnCount) + ")";
+    }
+    return out + " ON CONFLICT DO NOTHING";
+  }();
   return sql;
 }
 const std::string& SelectSql() {
@@ -73,41 +91,42 @@ std::optional<core::RunError> ReadError(const Statement& s, int first) {
   return core::RunError{s.Text(first), s.Text(first + 1), s.Text(first + 2)};
 }
 
-void BindRun(Statement& s, const core::Run& r) {
-  s.BindText(1, r.id);
-  s.BindText(2, r.task_id);
-  s.BindText(3, r.account_id);
-  s.BindText(4, r.artist_account_id);
-  s.BindText(5, core::RunStatusName(r.status));
+// Binds the run as parameters ?(o+1) .. ?(o+kColumnCount), in kColumns order.
+void BindRun(Statement& s, const core::Run& r, int o = 0) {
+  s.BindText(o + 1, r.id);
+  s.BindText(o + 2, r.task_id);
+  s.BindText(o + 3, r.account_id);
+  s.BindText(o + 4, r.artist_account_id);
+  s.BindText(o + 5, core::RunStatusName(r.status));
   if (r.slot) {
-    s.BindInt(6, ToS(*r.slot));
+    s.BindInt(o + 6, ToS(*r.slot));
   } else {
-    s.BindNull(6);
+    s.BindNull(o + 6);
   }
-  s.BindOptText(7, r.idempotency_key);
-  s.BindInt(8, r.is_test ? 1 : 0);
-  s.BindInt(9, ToMs(r.created_at));
-  s.BindInt(10, ToMs(r.updated_at));
-  s.BindOptInt(11, ToMs(r.started_at));
-  s.BindOptInt(12, ToMs(r.finished_at));
-  s.BindOptInt(13, ToMs(r.delayed_until));
-  s.BindOptInt(14, ToMs(r.expired_at));
-  s.BindOptInt(15, r.ttl_seconds);
-  s.BindReal(16, r.cost_in_cents);
-  s.BindReal(17, r.base_cost_in_cents);
-  s.BindInt(18, r.duration_ms);
-  s.BindText(19, r.payload_json);
-  s.BindOptText(20, r.output_json);
-  BindError(s, 21, r.error);
-  s.BindText(24, r.schedule_expression);
-  s.BindText(25, r.timezone);
-  s.BindInt(26, r.max_attempts);
-  s.BindInt(27, r.timeout_seconds);
-  s.BindInt(28, r.exclusive ? 1 : 0);
-  s.BindOptText(29, r.lease_owner);
-  s.BindOptInt(30, ToMs(r.lease_expires_at));
-  s.BindInt(31, ToMs(AvailableAt(r)));
-  s.BindText(32, codec::EncodeAttempts(r.attempts));
+  s.BindOptText(o + 7, r.idempotency_key);
+  s.BindInt(o + 8, r.is_test ? 1 : 0);
+  s.BindInt(o + 9, ToMs(r.created_at));
+  s.BindInt(o + 10, ToMs(r.updated_at));
+  s.BindOptInt(o + 11, ToMs(r.started_at));
+  s.BindOptInt(o + 12, ToMs(r.finished_at));
+  s.BindOptInt(o + 13, ToMs(r.delayed_until));
+  s.BindOptInt(o + 14, ToMs(r.expired_at));
+  s.BindOptInt(o + 15, r.ttl_seconds);
+  s.BindReal(o + 16, r.cost_in_cents);
+  s.BindReal(o + 17, r.base_cost_in_cents);
+  s.BindInt(o + 18, r.duration_ms);
+  s.BindText(o + 19, r.payload_json);
+  s.BindOptText(o + 20, r.output_json);
+  BindError(s, o + 21, r.error);
+  s.BindText(o + 24, r.schedule_expression);
+  s.BindText(o + 25, r.timezone);
+  s.BindInt(o + 26, r.max_attempts);
+  s.BindInt(o + 27, r.timeout_seconds);
+  s.BindInt(o + 28, r.exclusive ? 1 : 0);
+  s.BindOptText(o + 29, r.lease_owner);
+  s.BindOptInt(o + 30, ToMs(r.lease_expires_at));
+  s.BindInt(o + 31, ToMs(AvailableAt(r)));
+  s.BindText(o + 32, codec::EncodeAttempts(r.attempts));
 }
 
 core::Result<core::Run> ReadRun(const Statement& s) {
@@ -201,12 +220,28 @@ core::Result<std::vector<core::Run>> SqliteRunStore::List(const RunQuery& q) {
     return std::vector<core::Run>{};
   }
   codec::Filter filter;
+  // A status filter reads the small partial index holding that status, if there is one: there
+  // is no index on status alone (every step of every run would move its entry). COMPLETED, the
+  // bulk of the history, reads the created-order indexes like an unfiltered list.
+  std::string_view index;
+  if (q.status && !q.id) {
+    if (core::IsFinal(*q.status)) {
+      if (*q.status != core::RunStatus::kCompleted) {
+        index = " INDEXED BY runs_unsuccessful";
+        filter.And(BACKBEAT_UNSUCCESSFUL);
+      }
+    } else {
+      index = " INDEXED BY runs_active_by_task";
+      filter.And(BACKBEAT_ACTIVE);
+    }
+  }
   if (q.id) filter.And("id = ?", *q.id);
   if (q.account_ids) codec::AccountFilter(filter, *q.account_ids);
   if (q.task_id) filter.And("task_id = ?", *q.task_id);
   if (q.status) filter.And("status = ?", std::string(core::RunStatusName(*q.status)));
   if (q.after) filter.And("(created_at_ms, id) < (?, ?)", ToMs(q.after->created_at), q.after->id);
-  std::string sql = SelectSql() + filter.Sql() + " ORDER BY created_at_ms DESC, id DESC LIMIT ?";
+  std::string sql = SelectSql() + std::string(index) + filter.Sql() +
+                    " ORDER BY created_at_ms DESC, id DESC LIMIT ?";
   return readers_.Read([&](Connection& c) -> core::Result<std::vector<core::Run>> {
     core::Result<Statement> s = c.Prepare(sql);
     if (!s.ok()) return s.status();
@@ -268,6 +303,28 @@ core::Result<bool> InsertRunIfAbsent(Connection& c, const core::Run& run) {
   return c.Changes() != 0;
 }
 
+std::string_view ActiveRunPredicate() { return BACKBEAT_ACTIVE; }
+
+core::Result<size_t> InsertRunsIfAbsent(Connection& c, const std::vector<core::Run>& runs) {
+  size_t inserted = 0;
+  size_t i = 0;
+  for (; i + kInsertChunk <= runs.size(); i += kInsertChunk) {
+    core::Result<Statement> s = c.Prepare(InsertChunkSql());
+    if (!s.ok()) return s.status();
+    for (size_t j = 0; j < kInsertChunk; ++j) {
+      BindRun(*s, runs[i + j], static_cast<int>(j) * kColumnCount);
+    }
+    if (core::Status st = s->Run(); !st.ok()) return st;
+    inserted += static_cast<size_t>(c.Changes());
+  }
+  for (; i < runs.size(); ++i) {
+    core::Result<bool> one = InsertRunIfAbsent(c, runs[i]);
+    if (!one.ok()) return one.status();
+    if (*one) ++inserted;
+  }
+  return inserted;
+}
+
 core::Result<int> CountActiveRuns(Connection& c, std::string_view task_id) {
   core::Result<Statement> s = c.Prepare(
       "SELECT count(*) FROM runs INDEXED BY runs_active_by_task WHERE task_id = ?1 "
@@ -319,7 +376,7 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
           {
             static const std::string kSql =
                 // The planner has no statistics to prefer the partial index on its own and
-                // would sort every waiting run per page through runs_by_status.
+                // would sort every waiting run per page.
                 "SELECT " + std::string(kColumns) + " FROM runs INDEXED BY runs_waiting" +
                 " WHERE " BACKBEAT_WAITING
                 " AND available_at_ms <= ?1"
@@ -476,9 +533,11 @@ core::Result<ManualRunResult> SqliteRunStore::InsertManual(const ManualRunReques
 core::Result<size_t> SqliteRunStore::Prune(core::Millis before, size_t limit) {
   return SubmitWithResult<size_t>(writer_, [&](Connection& c) -> core::Result<size_t> {
     core::Result<Statement> s = c.Prepare(
-        "DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE finished_at_ms < ?1 AND "
-        "status IN ('COMPLETED', 'FAILED', 'CANCELED', 'CRASHED', 'INTERRUPTED', "
-        "'SYSTEM_FAILURE') LIMIT ?2)");
+        // A run finished before the cutoff was created before it: the created-order index
+        // narrows the search without an index on finished_at that every finish would write.
+        "DELETE FROM runs WHERE id IN (SELECT id FROM runs INDEXED BY runs_by_created "
+        "WHERE created_at_ms < ?1 AND finished_at_ms < ?1 AND (status = 'COMPLETED' "
+        "OR " BACKBEAT_UNSUCCESSFUL ") LIMIT ?2)");
     if (!s.ok()) return s.status();
     s->BindInt(1, ToMs(before));
     s->BindInt(2, codec::LimitParam(limit));

@@ -14,6 +14,10 @@ namespace backbeat::storage::sqlite {
 // Shared with the schedule store, inside a writer unit: inserts the run unless
 // its id or (task, slot) is taken (answers false then).
 core::Result<bool> InsertRunIfAbsent(Connection& c, const core::Run& run);
+// The same for many runs, several per statement; answers how many were inserted.
+core::Result<size_t> InsertRunsIfAbsent(Connection& c, const std::vector<core::Run>& runs);
+// The predicate of the partial index runs_active_by_task, for queries that use it.
+std::string_view ActiveRunPredicate();
 // Runs of the task that are not final.
 core::Result<int> CountActiveRuns(Connection& c, std::string_view task_id);
 

@@ -28,16 +28,61 @@ core::Result<std::optional<core::Instant>> SqliteScheduleStore::EarliestSlot() {
   });
 }
 
+namespace {
+
+// Next slots written per UPDATE statement (two parameters each).
+constexpr size_t kNextSlotChunk = 64;
+
+// UPDATE tasks SET next_slot_s from a VALUES list of `n` (id, next slot) pairs.
+std::string NextSlotSql(size_t n) {
+  std::string sql = "UPDATE tasks SET next_slot_s = v.column2 FROM (VALUES ";
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) sql += ", ";
+    sql += "(?" + std::to_string(2 * i + 1) + ", ?" + std::to_string(2 * i + 2) + ")";
+  }
+  return sql + ") AS v WHERE tasks.id = v.column1";
+}
+
+core::Status WriteNextSlots(
+    Connection& c, const std::vector<std::pair<std::string, std::optional<int64_t>>>& next) {
+  static const std::string kChunkSql = NextSlotSql(kNextSlotChunk);
+  static const std::string kOneSql = NextSlotSql(1);
+  for (size_t i = 0; i < next.size();) {
+    const size_t n = next.size() - i >= kNextSlotChunk ? kNextSlotChunk : 1;
+    core::Result<Statement> s = c.Prepare(n == 1 ? kOneSql : kChunkSql);
+    if (!s.ok()) return s.status();
+    for (size_t j = 0; j < n; ++j) {
+      const auto& [id, slot] = next[i + j];
+      const int at = static_cast<int>(2 * j + 1);
+      s->BindText(at, id);
+      if (slot) {
+        s->BindInt(at + 1, *slot);
+      } else {
+        s->BindNull(at + 1);
+      }
+    }
+    if (core::Status st = s->Run(); !st.ok()) return st;
+    i += n;
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace
+
 core::Result<FireSummary> SqliteScheduleStore::FireDue(
     core::Instant now, size_t limit, const std::function<FireDecision(const DueTask&)>& decide) {
   if (limit == 0) return FireSummary{};
   return SubmitWithResult<FireSummary>(writer_, [&](Connection& c) -> core::Result<FireSummary> {
     FireSummary summary;
-    std::vector<core::Task> due;
+    std::vector<DueTask> due;
     {
+      // Each due task with its count of active runs (what overlap decides on), in one statement.
       static const std::string kSql =
           "SELECT " + std::string(TaskColumns()) +
-          " FROM tasks INDEXED BY tasks_due"
+          ", (SELECT count(*) FROM runs INDEXED BY runs_active_by_task"
+          " WHERE runs.task_id = tasks.id AND " +
+          std::string(ActiveRunPredicate()) +
+          ") FROM tasks INDEXED BY tasks_due"
           " WHERE enabled = 1 AND next_slot_s IS NOT NULL AND next_slot_s <= ?1 "
           "ORDER BY next_slot_s, id LIMIT ?2";
       core::Result<Statement> s = c.Prepare(kSql);
@@ -50,22 +95,21 @@ core::Result<FireSummary> SqliteScheduleStore::FireDue(
         if (!*row) break;
         core::Result<core::Task> task = ReadTask(*s);
         if (!task.ok()) return task.status();
-        due.push_back(std::move(task).value());
+        due.push_back(DueTask{std::move(task).value(), static_cast<int>(s->Int(kTaskColumnCount))});
       }
     }
     if (due.size() > limit) {
       summary.more = true;
       due.pop_back();
     }
-    for (const core::Task& task : due) {
-      core::Result<int> active = CountActiveRuns(c, task.id);
-      if (!active.ok()) return active.status();
-      FireDecision decision = decide(DueTask{task, *active});
-      for (const core::Run& run : decision.runs) {
-        core::Result<bool> inserted = InsertRunIfAbsent(c, run);
-        if (!inserted.ok()) return inserted.status();
-        ++(*inserted ? summary.runs : summary.duplicate_runs);
-      }
+    // Decisions first, then the writes in bulk: each task appears once in `due`, so no insert
+    // here changes the active count another decision read.
+    std::vector<core::Run> runs;
+    std::vector<std::pair<std::string, std::optional<int64_t>>> next;
+    next.reserve(due.size());
+    for (const DueTask& task : due) {
+      FireDecision decision = decide(task);
+      for (core::Run& run : decision.runs) runs.push_back(std::move(run));
       for (const SlotSkip& skip : decision.skips) {
         core::Result<Statement> s = c.Prepare(
             "INSERT INTO slot_skips (task_id, account_id, first_slot_s, last_slot_s, count, "
@@ -81,17 +125,16 @@ core::Result<FireSummary> SqliteScheduleStore::FireDue(
         if (core::Status st = s->Run(); !st.ok()) return st;
         summary.skipped_slots += skip.count;
       }
-      core::Result<Statement> s = c.Prepare("UPDATE tasks SET next_slot_s = ?2 WHERE id = ?1");
-      if (!s.ok()) return s.status();
-      s->BindText(1, task.id);
-      if (decision.next_slot) {
-        s->BindInt(2, ToS(*decision.next_slot));
-      } else {
-        s->BindNull(2);
-      }
-      if (core::Status st = s->Run(); !st.ok()) return st;
+      std::optional<int64_t> slot;
+      if (decision.next_slot) slot = ToS(*decision.next_slot);
+      next.emplace_back(task.task.id, slot);
       ++summary.tasks;
     }
+    core::Result<size_t> inserted = InsertRunsIfAbsent(c, runs);
+    if (!inserted.ok()) return inserted.status();
+    summary.runs = *inserted;
+    summary.duplicate_runs = runs.size() - *inserted;
+    if (core::Status st = WriteNextSlots(c, next); !st.ok()) return st;
     return summary;
   });
 }

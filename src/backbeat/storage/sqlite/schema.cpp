@@ -184,6 +184,10 @@ CREATE INDEX runs_waiting ON runs (available_at_ms, created_at_ms, id, account_i
 --    name these partial indexes must repeat their predicates exactly (run_store.cpp).
 -- 2. Attempts were child rows deleted and re-inserted at each step; now one JSON column
 --    (format: attempts_codec.hpp), written with the row.
+-- 3. Fewer index entries to move per step: runs_by_status (rewritten at every status change) gives
+--    way to runs_unsuccessful, which only failures enter; lists filtered by a waiting or executing
+--    status read runs_active_by_task, COMPLETED lists read the created-order indexes. Pruning
+--    finds old runs through runs_by_created, so runs_finished goes too.
 CREATE TABLE runs_v4 (
   id                  TEXT    NOT NULL PRIMARY KEY,
   task_id             TEXT    NOT NULL,
@@ -246,7 +250,9 @@ CREATE UNIQUE INDEX runs_one_per_slot ON runs (task_id, slot_s) WHERE slot_s IS 
 CREATE INDEX runs_by_created ON runs (created_at_ms DESC, id DESC);
 CREATE INDEX runs_by_account ON runs (account_id, created_at_ms DESC, id DESC);
 CREATE INDEX runs_by_task ON runs (task_id, created_at_ms DESC, id DESC);
-CREATE INDEX runs_by_status ON runs (status, created_at_ms DESC, id DESC);
+CREATE INDEX runs_unsuccessful ON runs (status, created_at_ms DESC, id DESC)
+  WHERE (status = 'FAILED' OR status = 'CANCELED' OR status = 'CRASHED' OR
+         status = 'INTERRUPTED' OR status = 'SYSTEM_FAILURE');
 CREATE INDEX runs_waiting ON runs (available_at_ms, created_at_ms, id, account_id)
   WHERE (status = 'QUEUED' OR status = 'DELAYED' OR status = 'REATTEMPTING');
 CREATE INDEX runs_active_by_task ON runs (task_id, created_at_ms, id)
@@ -255,7 +261,6 @@ CREATE INDEX runs_active_by_task ON runs (task_id, created_at_ms, id)
 CREATE INDEX runs_executing ON runs (lease_expires_ms) WHERE status = 'EXECUTING';
 CREATE INDEX runs_manual_key ON runs (task_id, idempotency_key, created_at_ms)
   WHERE slot_s IS NULL AND idempotency_key IS NOT NULL;
-CREATE INDEX runs_finished ON runs (finished_at_ms) WHERE finished_at_ms IS NOT NULL;
 )sql"},
 };
 

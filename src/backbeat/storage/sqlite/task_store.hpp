@@ -13,6 +13,8 @@ namespace backbeat::storage::sqlite {
 // must outlive it.
 // Shared with the schedule store: the `tasks` columns every SELECT lists, and one row of them.
 std::string_view TaskColumns();
+// How many columns TaskColumns() names (a query's own columns follow them).
+inline constexpr int kTaskColumnCount = 17;
 core::Result<core::Task> ReadTask(const Statement& s);
 
 class SqliteTaskStore final : public TaskStore {

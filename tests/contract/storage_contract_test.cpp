@@ -579,6 +579,35 @@ TEST_P(RunFilterTest, FiltersByStatus) {
   EXPECT_THAT(RunIds(runs().List(q)), IsEmpty());
 }
 
+// Waiting and failed statuses are read through the backends' partial indexes (SQLite): the
+// same answers, with every other filter and the cursor applied.
+TEST_P(RunFilterTest, FiltersByWaitingAndFailedStatusesWithTheOtherFilters) {
+  core::Run queued = FullRun("run_6", t3_, a_, 500);
+  queued.status = core::RunStatus::kQueued;
+  ASSERT_TRUE(runs().Insert(queued).ok());
+  core::Run failed = FullRun("run_7", t1_, b_, 600);
+  failed.status = core::RunStatus::kFailed;
+  ASSERT_TRUE(runs().Insert(failed).ok());
+  RunQuery q;
+  q.status = core::RunStatus::kQueued;
+  EXPECT_THAT(RunIds(runs().List(q)), ElementsAre("run_6", "run_4"));
+  q.account_ids = std::vector<std::string>{b_};
+  EXPECT_THAT(RunIds(runs().List(q)), ElementsAre("run_4"));
+  q.account_ids.reset();
+  q.after = PageCursor{Ms(500), "run_6"};
+  EXPECT_THAT(RunIds(runs().List(q)), ElementsAre("run_4"));
+  q = {};
+  q.status = core::RunStatus::kFailed;
+  EXPECT_THAT(RunIds(runs().List(q)), ElementsAre("run_7", "run_2"));
+  q.task_id = t1_;
+  EXPECT_THAT(RunIds(runs().List(q)), ElementsAre("run_7"));
+  q.task_id.reset();
+  q.limit = 1;
+  EXPECT_THAT(RunIds(runs().List(q)), ElementsAre("run_7"));
+  q.status = core::RunStatus::kExecuting;
+  EXPECT_THAT(RunIds(runs().List(q)), IsEmpty());
+}
+
 TEST_P(RunFilterTest, CombinesFiltersLimitAndCursor) {
   RunQuery q;
   q.account_ids = std::vector<std::string>{a_, b_};

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <fstream>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -520,6 +521,84 @@ TEST_F(SqliteStorageTest, ReadsSeeEveryAcknowledgedWriteFromAnyConnection) {
     // Each read may land on a different pooled connection; all must see the write.
     for (int r = 0; r < 3; ++r) ASSERT_TRUE(storage->tasks().Get(Uuid(i)).ok());
   }
+}
+
+// FireDue decides on a reader snapshot while the writer applies the previous step; a task that
+// changes in between (here: from inside `decide`, after the read) is decided again on what the
+// writer sees, never committed from the stale decision.
+TEST_F(SqliteStorageTest, FireDueDecidesAgainWhenATaskChangedAfterItWasRead) {
+  auto storage = OpenOrDie(Path());
+  ASSERT_NE(storage, nullptr);
+  const core::Instant slot{std::chrono::seconds{1'800'000'000}};
+  auto make_task = [&](int n) {
+    core::Task t = FullTask(Uuid(n), Uuid(1, 0xacc), n);
+    t.enabled = true;
+    t.next_slot = slot;
+    return t;
+  };
+  core::Task disabled = make_task(1), busy = make_task(2), edited = make_task(3);
+  for (const core::Task& t : {disabled, busy, edited}) {
+    ASSERT_TRUE(storage->tasks().Create(t).ok());
+  }
+  std::map<std::string, std::vector<DueTask>> seen;
+  auto decide = [&](const DueTask& due) {
+    seen[due.task.id].push_back(due);
+    if (seen[due.task.id].size() == 1) {
+      if (due.task.id == disabled.id) {
+        core::Task off = disabled;
+        off.enabled = false;
+        off.next_slot.reset();
+        EXPECT_TRUE(storage->tasks().Update(off).ok());
+      } else if (due.task.id == busy.id) {
+        core::Run manual = FullRun("run_manual", busy.id, busy.account_id, 10);
+        manual.status = core::RunStatus::kQueued;
+        manual.slot.reset();
+        EXPECT_TRUE(storage->runs().Insert(manual).ok());
+      } else {
+        core::Task changed = edited;
+        changed.prompt = "a new prompt";
+        changed.updated_at = Ms(99);
+        EXPECT_TRUE(storage->tasks().Update(changed).ok());
+      }
+    }
+    FireDecision d;
+    core::Run run = FullRun(
+        "run_for_" + due.task.prompt + "_" + std::to_string(due.active_runs) + "_" + due.task.id,
+        due.task.id, due.task.account_id, 20);
+    run.status = core::RunStatus::kQueued;
+    run.slot = slot;
+    d.runs.push_back(run);
+    d.next_slot = slot + std::chrono::seconds(60);
+    return d;
+  };
+  auto summary = storage->schedule().FireDue(slot, 10, decide);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->tasks, 2u);
+  EXPECT_EQ(summary->runs, 2u);
+
+  // Disabled after the read: decided once, nothing written for it.
+  EXPECT_EQ(seen[disabled.id].size(), 1u);
+  RunQuery q;
+  q.task_id = disabled.id;
+  EXPECT_TRUE(storage->runs().List(q).value().empty());
+  EXPECT_EQ(storage->tasks().Get(disabled.id).value().next_slot, std::nullopt);
+  // A run appeared: decided again with the new active count.
+  ASSERT_EQ(seen[busy.id].size(), 2u);
+  EXPECT_EQ(seen[busy.id][0].active_runs, 0);
+  EXPECT_EQ(seen[busy.id][1].active_runs, 1);
+  q.task_id = busy.id;
+  std::vector<core::Run> busy_runs = storage->runs().List(q).value();
+  ASSERT_EQ(busy_runs.size(), 2u);
+  EXPECT_TRUE(busy_runs[0].id.find("_1_") != std::string::npos ||
+              busy_runs[1].id.find("_1_") != std::string::npos);
+  // Edited: decided again on the new row.
+  ASSERT_EQ(seen[edited.id].size(), 2u);
+  EXPECT_EQ(seen[edited.id][1].task.prompt, "a new prompt");
+  q.task_id = edited.id;
+  std::vector<core::Run> edited_runs = storage->runs().List(q).value();
+  ASSERT_EQ(edited_runs.size(), 1u);
+  EXPECT_EQ(edited_runs[0].id, "run_for_a new prompt_0_" + edited.id);
+  EXPECT_EQ(storage->tasks().Get(edited.id).value().next_slot, slot + std::chrono::seconds(60));
 }
 
 }  // namespace

@@ -47,22 +47,60 @@ bool Expect(std::string_view s, size_t& pos, char c) {
 
 }  // namespace
 
-std::string FormatIso8601(Instant t) {
-  Civil c = ToCivil(t);
-  std::array<char, 32> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02u:%02u:%02uZ", c.year, c.month, c.day,
-                c.hour, c.minute, c.second);
-  return buf.data();
+namespace {
+
+// Writes `v` as exactly `width` digits at `out`.
+char* PutDigits(char* out, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return out + width;
 }
+
+// "YYYY-MM-DDTHH:MM:SS" then ".mmm" when `millis` is set, then "Z". Formatted by hand: every
+// run written and every timestamp in an API response goes through here, and snprintf cost
+// several times more. Years outside 0..9999 (never met in practice) take the slow path.
+std::string Format(std::chrono::sys_seconds t, int millis) {
+  Civil c = ToCivil(t);
+  if (c.year < 0 || c.year > 9999) {
+    std::array<char, 48> buf{};
+    if (millis < 0) {
+      std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02u:%02u:%02uZ", c.year, c.month,
+                    c.day, c.hour, c.minute, c.second);
+    } else {
+      std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02u:%02u:%02u.%03dZ", c.year,
+                    c.month, c.day, c.hour, c.minute, c.second, millis);
+    }
+    return buf.data();
+  }
+  std::array<char, 24> buf;
+  char* p = PutDigits(buf.data(), static_cast<unsigned>(c.year), 4);
+  *p++ = '-';
+  p = PutDigits(p, c.month, 2);
+  *p++ = '-';
+  p = PutDigits(p, c.day, 2);
+  *p++ = 'T';
+  p = PutDigits(p, c.hour, 2);
+  *p++ = ':';
+  p = PutDigits(p, c.minute, 2);
+  *p++ = ':';
+  p = PutDigits(p, c.second, 2);
+  if (millis >= 0) {
+    *p++ = '.';
+    p = PutDigits(p, static_cast<unsigned>(millis), 3);
+  }
+  *p++ = 'Z';
+  return std::string(buf.data(), p);
+}
+
+}  // namespace
+
+std::string FormatIso8601(Instant t) { return Format(t, -1); }
 
 std::string FormatIso8601Millis(std::chrono::sys_time<std::chrono::milliseconds> t) {
   auto secs = floor<std::chrono::seconds>(t);
-  auto millis = (t - secs).count();
-  Civil c = ToCivil(secs);
-  std::array<char, 40> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02u:%02u:%02u.%03dZ", c.year, c.month,
-                c.day, c.hour, c.minute, c.second, int(millis));
-  return buf.data();
+  return Format(secs, static_cast<int>((t - secs).count()));
 }
 
 Result<Instant> ParseIso8601(std::string_view text) {

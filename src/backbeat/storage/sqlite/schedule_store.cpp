@@ -1,6 +1,11 @@
 #include "backbeat/storage/sqlite/schedule_store.hpp"
 
+#include <algorithm>
+#include <future>
+#include <memory>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "backbeat/storage/sqlite/row_codec.hpp"
 #include "backbeat/storage/sqlite/run_store.hpp"
@@ -69,74 +74,215 @@ core::Status WriteNextSlots(
 
 }  // namespace
 
+namespace {
+
+// Tasks per pipeline step of FireDue.
+constexpr size_t kFireStep = 2500;
+
+// Each due task with its count of active runs (what overlap decides on), in one statement;
+// ?3/?4 continue after a (next slot, id) already taken.
+const std::string& DueSql() {
+  static const std::string sql =
+      "SELECT " + std::string(TaskColumns()) +
+      ", (SELECT count(*) FROM runs INDEXED BY runs_active_by_task"
+      " WHERE runs.task_id = tasks.id AND " +
+      std::string(ActiveRunPredicate()) +
+      ") FROM tasks INDEXED BY tasks_due"
+      " WHERE enabled = 1 AND next_slot_s IS NOT NULL AND next_slot_s <= ?1"
+      " AND (?3 IS NULL OR (next_slot_s, id) > (?3, ?4))"
+      " ORDER BY next_slot_s, id LIMIT ?2";
+  return sql;
+}
+
+// A due task as a reader saw it, and what was decided from that.
+struct Decided {
+  DueTask due;
+  FireDecision decision;
+};
+
+core::Status InsertSkip(Connection& c, const SlotSkip& skip) {
+  core::Result<Statement> s = c.Prepare(
+      "INSERT INTO slot_skips (task_id, account_id, first_slot_s, last_slot_s, count, "
+      "reason, recorded_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!s.ok()) return s.status();
+  s->BindText(1, skip.task_id);
+  s->BindText(2, skip.account_id);
+  s->BindInt(3, ToS(skip.first));
+  s->BindInt(4, ToS(skip.last));
+  s->BindInt(5, skip.count);
+  s->BindText(6, skip.reason);
+  s->BindInt(7, ToMs(skip.recorded_at));
+  return s->Run();
+}
+
+// Inside the writer: applies decisions made on a reader snapshot. A task whose row or active
+// runs changed since (an API write, a run created or finished) is read again here and decided
+// afresh, so what commits is always decided on the state it commits over.
+core::Result<FireSummary> ApplyDecisions(
+    Connection& c, core::Instant now, std::vector<Decided>& batch,
+    const std::function<FireDecision(const DueTask&)>& decide) {
+  struct Current {
+    std::optional<int64_t> next_slot;
+    int64_t updated_at = 0;
+    bool enabled = false;
+    int active = 0;
+  };
+  std::unordered_map<std::string, Current> current;
+  {
+    static const std::string kSql =
+        "SELECT id, next_slot_s, updated_at_ms, enabled, (SELECT count(*) FROM runs INDEXED BY "
+        "runs_active_by_task WHERE runs.task_id = tasks.id AND " +
+        std::string(ActiveRunPredicate()) +
+        ") FROM tasks WHERE id IN (SELECT value FROM json_each(?1))";
+    std::vector<std::string> ids;
+    ids.reserve(batch.size());
+    for (const Decided& d : batch) ids.push_back(d.due.task.id);
+    core::Result<Statement> s = c.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    s->BindText(1, codec::JsonStringArray(ids));
+    for (;;) {
+      core::Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      current[s->Text(0)] =
+          Current{s->OptInt(1), s->Int(2), s->Int(3) != 0, static_cast<int>(s->Int(4))};
+    }
+  }
+  FireSummary summary;
+  std::vector<core::Run> runs;
+  std::vector<std::pair<std::string, std::optional<int64_t>>> next;
+  next.reserve(batch.size());
+  for (Decided& d : batch) {
+    auto it = current.find(d.due.task.id);
+    if (it == current.end()) continue;  // deleted meanwhile
+    const Current& now_row = it->second;
+    if (!now_row.enabled || !now_row.next_slot || *now_row.next_slot > ToS(now)) continue;
+    const core::Task& seen = d.due.task;
+    const bool unchanged = seen.next_slot && ToS(*seen.next_slot) == *now_row.next_slot &&
+                           ToMs(seen.updated_at) == now_row.updated_at &&
+                           d.due.active_runs == now_row.active;
+    if (!unchanged) {
+      static const std::string kOne =
+          "SELECT " + std::string(TaskColumns()) + " FROM tasks WHERE id = ?1";
+      core::Result<Statement> s = c.Prepare(kOne);
+      if (!s.ok()) return s.status();
+      s->BindText(1, seen.id);
+      core::Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) continue;
+      core::Result<core::Task> task = ReadTask(*s);
+      if (!task.ok()) return task.status();
+      d.due = DueTask{std::move(task).value(), now_row.active};
+      d.decision = decide(d.due);
+    }
+    for (core::Run& run : d.decision.runs) runs.push_back(std::move(run));
+    for (const SlotSkip& skip : d.decision.skips) {
+      if (core::Status st = InsertSkip(c, skip); !st.ok()) return st;
+      summary.skipped_slots += skip.count;
+    }
+    std::optional<int64_t> slot;
+    if (d.decision.next_slot) slot = ToS(*d.decision.next_slot);
+    next.emplace_back(d.due.task.id, slot);
+    ++summary.tasks;
+  }
+  core::Result<size_t> inserted = InsertRunsIfAbsent(c, runs);
+  if (!inserted.ok()) return inserted.status();
+  summary.runs = *inserted;
+  summary.duplicate_runs = runs.size() - *inserted;
+  if (core::Status st = WriteNextSlots(c, next); !st.ok()) return st;
+  return summary;
+}
+
+}  // namespace
+
+// A pipeline of steps: this thread reads the next step's due tasks from a reader snapshot and
+// decides them (building each run: ids, payload, upcoming fires) while the writer applies the
+// previous step. The writer, the one serial resource, then spends its time on the rows alone.
 core::Result<FireSummary> SqliteScheduleStore::FireDue(
     core::Instant now, size_t limit, const std::function<FireDecision(const DueTask&)>& decide) {
   if (limit == 0) return FireSummary{};
-  return SubmitWithResult<FireSummary>(writer_, [&](Connection& c) -> core::Result<FireSummary> {
-    FireSummary summary;
-    std::vector<DueTask> due;
-    {
-      // Each due task with its count of active runs (what overlap decides on), in one statement.
-      static const std::string kSql =
-          "SELECT " + std::string(TaskColumns()) +
-          ", (SELECT count(*) FROM runs INDEXED BY runs_active_by_task"
-          " WHERE runs.task_id = tasks.id AND " +
-          std::string(ActiveRunPredicate()) +
-          ") FROM tasks INDEXED BY tasks_due"
-          " WHERE enabled = 1 AND next_slot_s IS NOT NULL AND next_slot_s <= ?1 "
-          "ORDER BY next_slot_s, id LIMIT ?2";
-      core::Result<Statement> s = c.Prepare(kSql);
+  struct Step {
+    std::vector<Decided> batch;
+    std::optional<core::Result<FireSummary>> result;
+    std::promise<core::Status> done;
+  };
+  std::vector<std::unique_ptr<Step>> steps;
+  std::optional<std::pair<int64_t, std::string>> after;
+  size_t taken = 0;
+  bool more = false;
+  core::Status read_error = core::Status::Ok();
+  while (taken < limit) {
+    const size_t want = std::min(kFireStep, limit - taken);
+    core::Result<std::vector<DueTask>> due = readers_.Read([&](Connection& c)
+                                                               -> core::Result<
+                                                                   std::vector<DueTask>> {
+      core::Result<Statement> s = c.Prepare(DueSql());
       if (!s.ok()) return s.status();
       s->BindInt(1, ToS(now));
-      s->BindInt(2, codec::LimitParam(limit + 1));
+      s->BindInt(2, codec::LimitParam(want + 1));
+      if (after) {
+        s->BindInt(3, after->first);
+        s->BindText(4, after->second);
+      } else {
+        s->BindNull(3);
+        s->BindNull(4);
+      }
+      std::vector<DueTask> out;
       for (;;) {
         core::Result<bool> row = s->Step();
         if (!row.ok()) return row.status();
-        if (!*row) break;
+        if (!*row) return out;
         core::Result<core::Task> task = ReadTask(*s);
         if (!task.ok()) return task.status();
-        due.push_back(DueTask{std::move(task).value(), static_cast<int>(s->Int(kTaskColumnCount))});
+        out.push_back(DueTask{std::move(task).value(), static_cast<int>(s->Int(kTaskColumnCount))});
       }
+    });
+    if (!due.ok()) {
+      read_error = due.status();
+      break;
     }
-    if (due.size() > limit) {
-      summary.more = true;
-      due.pop_back();
-    }
-    // Decisions first, then the writes in bulk: each task appears once in `due`, so no insert
-    // here changes the active count another decision read.
-    std::vector<core::Run> runs;
-    std::vector<std::pair<std::string, std::optional<int64_t>>> next;
-    next.reserve(due.size());
-    for (const DueTask& task : due) {
+    const bool step_full = due->size() > want;
+    if (step_full) due->pop_back();
+    if (due->empty()) break;
+    taken += due->size();
+    const core::Task& last = due->back().task;
+    after.emplace(ToS(*last.next_slot), last.id);
+
+    auto step = std::make_unique<Step>();
+    step->batch.reserve(due->size());
+    for (DueTask& task : *due) {
       FireDecision decision = decide(task);
-      for (core::Run& run : decision.runs) runs.push_back(std::move(run));
-      for (const SlotSkip& skip : decision.skips) {
-        core::Result<Statement> s = c.Prepare(
-            "INSERT INTO slot_skips (task_id, account_id, first_slot_s, last_slot_s, count, "
-            "reason, recorded_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-        if (!s.ok()) return s.status();
-        s->BindText(1, skip.task_id);
-        s->BindText(2, skip.account_id);
-        s->BindInt(3, ToS(skip.first));
-        s->BindInt(4, ToS(skip.last));
-        s->BindInt(5, skip.count);
-        s->BindText(6, skip.reason);
-        s->BindInt(7, ToMs(skip.recorded_at));
-        if (core::Status st = s->Run(); !st.ok()) return st;
-        summary.skipped_slots += skip.count;
-      }
-      std::optional<int64_t> slot;
-      if (decision.next_slot) slot = ToS(*decision.next_slot);
-      next.emplace_back(task.task.id, slot);
-      ++summary.tasks;
+      step->batch.push_back(Decided{std::move(task), std::move(decision)});
     }
-    core::Result<size_t> inserted = InsertRunsIfAbsent(c, runs);
-    if (!inserted.ok()) return inserted.status();
-    summary.runs = *inserted;
-    summary.duplicate_runs = runs.size() - *inserted;
-    if (core::Status st = WriteNextSlots(c, next); !st.ok()) return st;
-    return summary;
-  });
+    Step* raw = step.get();
+    writer_.SubmitAsync(
+        [raw, now, &decide](Connection& c) -> core::Status {
+          raw->result.emplace(ApplyDecisions(c, now, raw->batch, decide));
+          return raw->result->ok() ? core::Status::Ok() : raw->result->status();
+        },
+        [raw](core::Status st) { raw->done.set_value(st); });
+    steps.push_back(std::move(step));
+    if (!step_full) break;
+    if (taken == limit) more = true;
+  }
+  // Every submitted step is waited for, whatever failed, so none outlives this call.
+  FireSummary summary;
+  core::Status first_error = read_error;
+  for (auto& step : steps) {
+    core::Status st = step->done.get_future().get();
+    if (!st.ok()) {
+      if (first_error.ok()) first_error = st;
+      continue;
+    }
+    const FireSummary& part = step->result->value();
+    summary.tasks += part.tasks;
+    summary.runs += part.runs;
+    summary.duplicate_runs += part.duplicate_runs;
+    summary.skipped_slots += part.skipped_slots;
+  }
+  if (!first_error.ok()) return first_error;
+  summary.more = more;
+  return summary;
 }
 
 core::Result<std::vector<SlotSkip>> SqliteScheduleStore::ListSkips(std::string_view task_id,

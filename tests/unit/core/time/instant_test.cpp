@@ -24,6 +24,31 @@ TEST(InstantTest, FormatsMillis) {
   EXPECT_EQ(FormatIso8601Millis(t), "2026-03-27T09:00:00.042Z");
 }
 
+// The hand-written formatter agrees with strftime-style formatting across the years, at every
+// field's edges, and falls back for years beyond four digits.
+TEST(InstantTest, FormatsEveryFieldWithItsPaddingAndEdges) {
+  using std::chrono::milliseconds;
+  auto ms = [](Instant t, int m) {
+    return std::chrono::time_point_cast<milliseconds>(t) + milliseconds(m);
+  };
+  EXPECT_EQ(FormatIso8601Millis(ms(At(1970, 1, 1), 0)), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601Millis(ms(At(2024, 2, 29, 23, 59, 59), 999)),
+            "2024-02-29T23:59:59.999Z");
+  EXPECT_EQ(FormatIso8601(At(9, 1, 2, 3, 4, 5)), "0009-01-02T03:04:05Z");
+  EXPECT_EQ(FormatIso8601(At(9999, 12, 31, 23, 59, 59)), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(FormatIso8601(At(10000, 1, 1)), "10000-01-01T00:00:00Z");
+  EXPECT_EQ(FormatIso8601Millis(ms(At(12345, 6, 7), 8)), "12345-06-07T00:00:00.008Z");
+  // Every day of a leap year and a common one, each at a different time of day.
+  for (int y : {2023, 2024}) {
+    Instant t = At(y, 1, 1);
+    for (int d = 0; d < 366; ++d, t += std::chrono::hours(24) + std::chrono::seconds(3601)) {
+      std::string text = FormatIso8601(t);
+      ASSERT_EQ(text.size(), 20u) << text;
+      EXPECT_EQ(*ParseIso8601(text), t) << text;
+    }
+  }
+}
+
 TEST(InstantTest, ParsesForms) {
   EXPECT_EQ(*ParseIso8601("2026-03-27T09:00:00Z"), At(2026, 3, 27, 9));
   EXPECT_EQ(*ParseIso8601("2026-03-27T09:00:00.999Z"), At(2026, 3, 27, 9));

@@ -8,13 +8,16 @@
 
 namespace backbeat::app {
 
-// Where a database URL points: "sqlite:PATH" (PATH relative to the working directory) or
-// "sqlite://PATH".
+// Where a database URL points: "sqlite:PATH" (PATH relative to the working directory),
+// "sqlite://PATH", or a PostgreSQL server, "postgresql://..." or "postgres://..." (a libpq
+// connection URL).
 struct DatabaseLocation {
-  enum class Kind { kSqlite };
+  enum class Kind { kSqlite, kPostgres };
   Kind kind = Kind::kSqlite;
-  std::string path;       // the file
-  std::string directory;  // where the secret and first admin key live beside it
+  std::string path;       // the file; for PostgreSQL the URL without its password (for logs)
+  std::string directory;  // where the secret and first admin key live beside it (./var for
+                          // PostgreSQL)
+  std::string conninfo;   // PostgreSQL: the URL as given
 };
 
 core::Result<DatabaseLocation> ParseDatabaseUrl(const std::string& url);

@@ -343,6 +343,47 @@ TEST_F(GroupCommitterTest, DestructionFinishesQueuedWork) {
 }
 
 // SubmitAsync: the same batches as Submit, answered through completions on the writer thread.
+// With a sync function, nobody is answered before a sync that began after their commit; a
+// failed sync answers the writes it covered with its error; a batch that committed nothing
+// (every unit failed) needs no sync.
+TEST_F(GroupCommitterTest, AnswersOnlyAfterTheSyncThatCoversTheCommit) {
+  committer_.reset();
+  auto c = Connection::Open(Path(), Connection::Mode::kReadWrite, 1000);
+  ASSERT_TRUE(c.ok());
+  std::mutex mu;
+  std::vector<std::string> events;  // in the order they happened
+  std::atomic<bool> fail_sync{false};
+  auto log = [&](std::string e) {
+    std::lock_guard lock(mu);
+    events.push_back(std::move(e));
+  };
+  committer_ = std::make_unique<GroupCommitter>(std::move(c).value(), 1024, [&]() -> core::Status {
+    log("sync");
+    if (fail_sync) return core::Unavailable("disk gone");
+    return core::Status::Ok();
+  });
+  EXPECT_TRUE(committer_
+                  ->Submit([&](Connection& conn) {
+                    log("work 1");
+                    return Insert(1)(conn);
+                  })
+                  .ok());
+  log("answered 1");
+  EXPECT_EQ(committer_->Submit([](Connection&) { return core::InvalidArgument("no"); }).code(),
+            ErrorCode::kInvalidArgument);
+  log("answered 2");
+  fail_sync = true;
+  core::Status failed = committer_->Submit([&](Connection& conn) {
+    log("work 3");
+    return Insert(3)(conn);
+  });
+  EXPECT_EQ(failed.code(), ErrorCode::kUnavailable);
+  EXPECT_THAT(failed.message(), HasSubstr("not synced to disk: disk gone"));
+  EXPECT_THAT(events, ElementsAre("work 1", "sync", "answered 1", "answered 2", "work 3", "sync"));
+  committer_.reset();
+  EXPECT_EQ(CountRows(), 2);  // committed, though the second was not known to be on disk
+}
+
 class GroupCommitterAsyncTest : public GroupCommitterTest {
  protected:
   // Holds the writer inside a unit until Release(), so that what is submitted meanwhile queues

@@ -1,5 +1,6 @@
 #include "backbeat/storage/sqlite/group_committer.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <string>
 #include <utility>
@@ -7,9 +8,10 @@
 
 namespace backbeat::storage::sqlite {
 
-GroupCommitter::GroupCommitter(std::unique_ptr<Connection> connection, size_t max_batch)
+GroupCommitter::GroupCommitter(std::unique_ptr<Connection> connection, size_t max_batch, Sync sync)
     : max_batch_(max_batch == 0 ? 1 : max_batch),
       connection_(std::move(connection)),
+      sync_(std::move(sync)),
       notifier_([this] { NotifyLoop(); }),
       writer_([this] { Loop(); }) {}
 
@@ -84,7 +86,10 @@ void GroupCommitter::Loop() {
     std::vector<core::Status> results = RunBatch(batch);
     {
       std::lock_guard lock(answers_mu_);
-      answers_.push_back({std::move(batch), std::move(results)});
+      // Only a batch with a successful unit wrote anything the sync must cover.
+      const bool wrote = std::any_of(results.begin(), results.end(),
+                                     [](const core::Status& r) { return r.ok(); });
+      answers_.push_back({std::move(batch), std::move(results), wrote});
     }
     answers_ready_.notify_one();
     batch = std::vector<std::unique_ptr<Unit>>();  // moved from: start afresh
@@ -99,6 +104,25 @@ void GroupCommitter::NotifyLoop() {
       answers_ready_.wait(lock, [this] { return writer_done_ || !answers_.empty(); });
       if (answers_.empty()) return;  // writer_done_: nothing more will come
       ready.swap(answers_);
+    }
+    // One sync for everything committed so far, before anyone hears of it.
+    if (sync_) {
+      bool needed = false;
+      for (const Answers& answers : ready) needed = needed || answers.committed;
+      if (needed) {
+        core::Status synced = sync_();
+        if (!synced.ok()) {
+          for (Answers& answers : ready) {
+            if (!answers.committed) continue;
+            for (core::Status& result : answers.results) {
+              if (result.ok()) {
+                result = core::Status(synced.code(),
+                                      "committed but not synced to disk: " + synced.message());
+              }
+            }
+          }
+        }
+      }
     }
     for (Answers& answers : ready) Answer(answers);
     ready.clear();

@@ -25,7 +25,7 @@ struct WriteStats {
 //
 // Group commit: callers submit units of work and wait. The writer takes every pending unit (up
 // to `max_batch`), runs them in ONE transaction, each inside its own SAVEPOINT, COMMITs once (one
-// fsync for the whole batch under synchronous=FULL), and only then answers every caller. A unit
+// fsync for the whole batch), and only then answers every caller. A unit
 // whose work fails is rolled back to its savepoint and gets its own error; the others commit. If
 // the commit itself fails, every unit of the batch that had succeeded gets the commit's error, so
 // an OK answer always means "durable".
@@ -44,8 +44,20 @@ class GroupCommitter {
   // Runs inside the batch's transaction and savepoint; must not BEGIN, COMMIT or ROLLBACK.
   using Work = std::function<core::Status(Connection&)>;
 
+  // Makes every transaction committed so far durable (an fsync of the WAL).
+  using Sync = std::function<core::Status()>;
+
   // `max_batch` bounds the units per transaction; 1 gives one transaction per write.
-  GroupCommitter(std::unique_ptr<Connection> connection, size_t max_batch);
+  //
+  // With `sync`, the connection commits without waiting for the disk (synchronous=NORMAL) and
+  // the notifier calls `sync` before it answers: one sync covers every batch committed before
+  // it started, and the writer runs the next batch meanwhile instead of waiting on the fsync.
+  // An answer is still given only once its transaction is durable; a failed sync answers the
+  // units it covered with its error (committed, but not known to be on disk). Readers may see
+  // a transaction before it is synced; a crash of the process loses nothing committed, a power
+  // loss only what no caller was told about. Without `sync` the connection's own synchronous
+  // setting decides.
+  GroupCommitter(std::unique_ptr<Connection> connection, size_t max_batch, Sync sync = {});
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -90,6 +102,7 @@ class GroupCommitter {
   struct Answers {
     std::vector<std::unique_ptr<Unit>> units;
     std::vector<core::Status> results;
+    bool committed = false;  // some unit of the batch committed: the sync must cover it
   };
 
   void Loop();
@@ -101,6 +114,7 @@ class GroupCommitter {
 
   const size_t max_batch_;
   std::unique_ptr<Connection> connection_;  // Used only by the writer thread.
+  const Sync sync_;                         // Called only by the notifier thread.
 
   mutable std::mutex mu_;
   std::condition_variable work_ready_;

@@ -30,10 +30,11 @@ struct SqliteOptions {
 
 // The SQLite backend: every store over one database file.
 //
-// Durability: WAL journal, synchronous=FULL, so a write that returned OK has been fsynced and
-// survives a crash or power loss. Writes go through one writer thread that commits every write
-// pending at the time in one transaction (group commit: one fsync for many writes under load).
-// Reads use a pool of read-only connections that run concurrently with the writer.
+// Durability: WAL journal; the group committer fsyncs the WAL before it answers (see
+// GroupCommitter's `sync`), so a write that returned OK survives a crash or power loss. Writes go
+// through one writer thread that commits every write pending at the time in one transaction (group
+// commit: one fsync for many writes under load). Reads use a pool of read-only connections that run
+// concurrently with the writer.
 //
 // Thread-safety: all methods of all stores may be called concurrently from any thread. They
 // block; call them from a storage pool, never from an I/O thread. The destructor finishes the

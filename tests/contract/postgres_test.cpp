@@ -242,6 +242,23 @@ TEST_F(PostgresTest, IdleSessionsEndedByTheServerAreReplacedQuietly) {
   EXPECT_TRUE(storage->tasks().Create(DueTask(1)).ok());
 }
 
+// The server's clock, read fresh each time (not the transaction's start), near this machine's:
+// the test cluster runs here.
+TEST_F(PostgresTest, DatabaseTimeIsTheServersCurrentClock) {
+  auto storage = OpenStorage();
+  ASSERT_NE(storage, nullptr);
+  auto first = storage->DatabaseTime();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(first->has_value());
+  const auto local = std::chrono::time_point_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now());
+  EXPECT_LT(std::chrono::abs(**first - local), std::chrono::seconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto second = storage->DatabaseTime();
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_GE(**second - **first, std::chrono::milliseconds(15));
+}
+
 TEST_F(PostgresTest, ANewerSchemaVersionIsRefused) {
   auto storage = OpenStorage();
   ASSERT_NE(storage, nullptr);

@@ -93,6 +93,9 @@ class ScopedPostgresStorage final : public Storage {
   AccountStore& accounts() override { return storage_->accounts(); }
   ScheduleStore& schedule() override { return storage_->schedule(); }
   core::Status Ping() override { return storage_->Ping(); }
+  core::Result<std::optional<core::Millis>> DatabaseTime() override {
+    return storage_->DatabaseTime();
+  }
 
   PostgresTestSchema& schema() { return *schema_; }
 

@@ -244,6 +244,12 @@ class Storage {
   virtual ScheduleStore& schedule() = 0;
   // A cheap check that the database answers (for /readyz).
   virtual core::Status Ping() = 0;
+  // The database server's clock, for backends shared by several nodes: due-ness is decided on
+  // one clock for all of them, not on each node's. Nullopt when the database is local to this
+  // process (its clock is the node's).
+  virtual core::Result<std::optional<core::Millis>> DatabaseTime() {
+    return std::optional<core::Millis>{};
+  }
 };
 
 }  // namespace backbeat::storage

@@ -50,4 +50,15 @@ core::Status PostgresStorage::Ping() {
   return pool_->Run([](Connection& c) { return c.Exec("SELECT 1").status(); });
 }
 
+core::Result<std::optional<core::Millis>> PostgresStorage::DatabaseTime() {
+  return pool_->Run([](Connection& c) -> core::Result<std::optional<core::Millis>> {
+    // clock_timestamp(), not now(): now() is the start of the transaction.
+    core::Result<Rows> rows =
+        c.Exec("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return core::Internal("the database returned no time");
+    return std::optional<core::Millis>{core::Millis{std::chrono::milliseconds{rows->Int(0, 0)}}};
+  });
+}
+
 }  // namespace backbeat::storage::postgres

@@ -55,6 +55,7 @@ class PostgresStorage final : public Storage {
   AccountStore& accounts() override;
   ScheduleStore& schedule() override;
   core::Status Ping() override;
+  core::Result<std::optional<core::Millis>> DatabaseTime() override;
 
  private:
   explicit PostgresStorage(std::unique_ptr<ConnectionPool> pool);

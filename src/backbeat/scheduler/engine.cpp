@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_map>
 
 namespace backbeat::scheduler {
 namespace {
@@ -145,12 +146,19 @@ core::Result<storage::FireSummary> Engine::FireOnce() {
   storage::FireSummary total;
   for (int round = 0; round < kMaxFireRounds; ++round) {
     const core::Millis now = clock_.Now();
-    std::vector<double> lags;
-    std::vector<std::pair<std::string, int64_t>> skips;
+    // What each task's decision means for the metrics; a task decided again (it changed before
+    // the write) keeps only its last decision, the one written.
+    struct Outcome {
+      std::vector<double> lags;
+      std::vector<std::pair<std::string, int64_t>> skips;
+    };
+    std::unordered_map<std::string, Outcome> outcomes;
     auto decide = [&](const storage::DueTask& due) {
       storage::FireDecision d = decider_.Decide(due, now);
-      for (const core::Run& r : d.runs) lags.push_back(Seconds(now, core::Millis(*r.slot)));
-      for (const storage::SlotSkip& s : d.skips) skips.emplace_back(s.reason, s.count);
+      Outcome& o = outcomes[due.task.id];
+      o = Outcome{};
+      for (const core::Run& r : d.runs) o.lags.push_back(Seconds(now, core::Millis(*r.slot)));
+      for (const storage::SlotSkip& s : d.skips) o.skips.emplace_back(s.reason, s.count);
       return d;
     };
     std::optional<StorageTimer> timer(std::in_place, observer_, "fire");
@@ -162,8 +170,10 @@ core::Result<storage::FireSummary> Engine::FireOnce() {
       return summary.status();
     }
     // Durable now: report. (A duplicate's lag is counted too; duplicates are rare and counted.)
-    for (double lag : lags) observer_.SlotFired(lag);
-    for (const auto& [reason, count] : skips) observer_.SlotsSkipped(reason, count);
+    for (const auto& [task, outcome] : outcomes) {
+      for (double lag : outcome.lags) observer_.SlotFired(lag);
+      for (const auto& [reason, count] : outcome.skips) observer_.SlotsSkipped(reason, count);
+    }
     if (summary->duplicate_runs > 0) observer_.DuplicateSlots(summary->duplicate_runs);
     total.tasks += summary->tasks;
     total.runs += summary->runs;

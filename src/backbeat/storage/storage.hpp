@@ -190,10 +190,13 @@ class ScheduleStore {
   virtual ~ScheduleStore() = default;
   // The earliest next slot of any enabled task; nullopt when none.
   virtual core::Result<std::optional<core::Instant>> EarliestSlot() = 0;
-  // In one transaction: takes up to `limit` enabled tasks whose next slot is at or before `now`
-  // (earliest first), asks `decide` for each (called inside the transaction: keep it pure and
-  // fast), inserts the runs (a slot that already has a run is left as it is and counted as a
-  // duplicate), records the skips and sets each task's next slot.
+  // Takes up to `limit` enabled tasks whose next slot is at or before `now` (earliest first),
+  // asks `decide` for each, inserts the runs (a slot that already has a run is left as it is and
+  // counted as a duplicate), records the skips and sets each task's next slot; each task's
+  // writes are atomic and made on the state `decide` saw. `decide` must be pure and fast; it is
+  // never called concurrently, but may be called on another thread, and more than once for a
+  // task (a backend may decide on a snapshot, then again if the task changed before the write:
+  // only the last decision is written). A backend may split the work into several transactions.
   virtual core::Result<FireSummary> FireDue(
       core::Instant now, size_t limit,
       const std::function<FireDecision(const DueTask&)>& decide) = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -201,6 +202,13 @@ core::Result<FireSummary> ApplyDecisions(
 core::Result<FireSummary> SqliteScheduleStore::FireDue(
     core::Instant now, size_t limit, const std::function<FireDecision(const DueTask&)>& decide) {
   if (limit == 0) return FireSummary{};
+  // The writer decides again the tasks that changed under a step while this thread decides the
+  // next one: the caller's `decide` is never run by both at once.
+  std::mutex decide_mu;
+  const std::function<FireDecision(const DueTask&)> decide_one = [&](const DueTask& due) {
+    std::lock_guard lock(decide_mu);
+    return decide(due);
+  };
   struct Step {
     std::vector<Decided> batch;
     std::optional<core::Result<FireSummary>> result;
@@ -251,13 +259,13 @@ core::Result<FireSummary> SqliteScheduleStore::FireDue(
     auto step = std::make_unique<Step>();
     step->batch.reserve(due->size());
     for (DueTask& task : *due) {
-      FireDecision decision = decide(task);
+      FireDecision decision = decide_one(task);
       step->batch.push_back(Decided{std::move(task), std::move(decision)});
     }
     Step* raw = step.get();
     writer_.SubmitAsync(
-        [raw, now, &decide](Connection& c) -> core::Status {
-          raw->result.emplace(ApplyDecisions(c, now, raw->batch, decide));
+        [raw, now, &decide_one](Connection& c) -> core::Status {
+          raw->result.emplace(ApplyDecisions(c, now, raw->batch, decide_one));
           return raw->result->ok() ? core::Status::Ok() : raw->result->status();
         },
         [raw](core::Status st) { raw->done.set_value(st); });

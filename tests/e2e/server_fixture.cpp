@@ -65,13 +65,15 @@ int ExitCodeOf(int status) {
 
 // The admin commands run through RunProcess, which passes our environment on; drop the
 // BACKBEAT_* settings from it once, before any thread exists, so they cannot redirect the
-// commands (BACKBEAT_SECRET_FILE would make them hash keys with another secret).
+// commands (BACKBEAT_SECRET_FILE would make them hash keys with another secret). The test
+// settings (BACKBEAT_E2E_*, BACKBEAT_TEST_* such as the PostgreSQL server) stay for the tests.
 void ScrubEnvironmentOnce() {
   static const bool scrubbed = [] {
     std::vector<std::string> names;
     for (char** e = environ; *e != nullptr; ++e) {
       std::string_view entry(*e);
-      if (entry.starts_with("BACKBEAT_") && !entry.starts_with("BACKBEAT_E2E_")) {
+      if (entry.starts_with("BACKBEAT_") && !entry.starts_with("BACKBEAT_E2E_") &&
+          !entry.starts_with("BACKBEAT_TEST_")) {
         names.emplace_back(entry.substr(0, entry.find('=')));
       }
     }
@@ -91,6 +93,13 @@ ServerFixture::ServerFixture(std::vector<std::string> extra_args)
   }
 }
 
+ServerFixture::ServerFixture(std::vector<std::string> extra_args, std::string db_url,
+                             std::string secret_file)
+    : ServerFixture(std::move(extra_args)) {
+  db_url_ = std::move(db_url);
+  secret_file_ = secret_file.empty() ? dir_ + "/backbeat.secret" : std::move(secret_file);
+}
+
 ServerFixture::~ServerFixture() {
   Kill();
   if (!dir_.empty() && std::getenv("BACKBEAT_E2E_KEEP") == nullptr) {
@@ -102,6 +111,11 @@ ServerFixture::~ServerFixture() {
 core::Status ServerFixture::Spawn() {
   std::vector<std::string> argv = {BACKBEAT_BINARY, "serve",    "--db",
                                    db_url(),        "--listen", "127.0.0.1:0"};
+  if (!db_url_.empty()) {
+    // No database file to live beside: name both files, in places this fixture owns.
+    argv.insert(argv.end(),
+                {"--secret-file", secret_file_, "--admin-key-file", dir_ + "/admin.key"});
+  }
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   std::vector<std::string> env = ChildEnvironment();
 
@@ -248,6 +262,10 @@ ProcessResult ServerFixture::Admin(std::vector<std::string> args) const {
   args.insert(args.begin(), BACKBEAT_BINARY);
   args.push_back("--db");
   args.push_back(db_url());
+  if (!secret_file_.empty() && args[1] != "migrate") {  // migrate needs no secret
+    args.push_back("--secret-file");
+    args.push_back(secret_file_);
+  }
   return RunProcess(args);
 }
 

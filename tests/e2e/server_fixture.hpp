@@ -35,6 +35,12 @@ class ServerFixture {
   // otherwise, the rate limit is off (`--rate-limit 0`) so tests that send many requests are not
   // throttled; the rate-limit test passes its own.
   explicit ServerFixture(std::vector<std::string> extra_args = {});
+  // A server on the database at `db_url` (a postgresql:// URL) instead of a SQLite file in its
+  // directory. `secret_file` goes to the server and to Admin() commands: nodes sharing one
+  // database must share it, or a key minted through one is unknown to the others (empty: one
+  // in this fixture's directory). The first start on an empty database writes admin.key into
+  // this fixture's directory.
+  ServerFixture(std::vector<std::string> extra_args, std::string db_url, std::string secret_file);
   ~ServerFixture();
   ServerFixture(const ServerFixture&) = delete;
   ServerFixture& operator=(const ServerFixture&) = delete;
@@ -54,10 +60,13 @@ class ServerFixture {
   // Waits up to `within` for the process to exit; its exit code, or -1 if still running.
   int WaitForExit(std::chrono::milliseconds within);
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
   uint16_t port() const { return port_; }
   const std::string& dir() const { return dir_; }
-  std::string db_url() const { return "sqlite:" + dir_ + "/backbeat.db"; }
+  std::string db_url() const {
+    return db_url_.empty() ? "sqlite:" + dir_ + "/backbeat.db" : db_url_;
+  }
   std::string db_path() const { return dir_ + "/backbeat.db"; }
   // The key the first start wrote to admin.key (without the newline).
   const std::string& admin_key() const { return admin_key_; }
@@ -92,6 +101,8 @@ class ServerFixture {
  private:
   core::Status Spawn();
   std::vector<std::string> extra_args_;
+  std::string db_url_;       // empty: the SQLite file in dir_
+  std::string secret_file_;  // empty: the server's default, beside the SQLite file
   std::string dir_;
   std::string log_path_;
   pid_t pid_ = -1;

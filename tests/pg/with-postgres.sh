@@ -3,7 +3,10 @@
 #   tests/pg/with-postgres.sh CMD [ARGS...]
 # The cluster lives in a fresh temp dir, listens on 127.0.0.1 on a free port (and a unix socket in
 # that dir), trusts local connections and trades durability for speed (fsync=off): it is for
-# tests only. CMD sees BACKBEAT_TEST_POSTGRES=postgresql://postgres@127.0.0.1:PORT/postgres.
+# tests only. CMD sees BACKBEAT_TEST_POSTGRES=postgresql://postgres@127.0.0.1:PORT/postgres,
+# BACKBEAT_TEST_POSTGRES_DATA (the data directory) and BACKBEAT_TEST_POSTGRES_CTL: a script that
+# runs this cluster's pg_ctl as the cluster's owner with -D and -l filled in, so that tests can
+# stop, start or restart the server (`$BACKBEAT_TEST_POSTGRES_CTL restart -m fast -w`).
 # The cluster is stopped and its dir removed however CMD ends.
 set -euo pipefail
 
@@ -63,11 +66,12 @@ for _ in $(seq 1 20); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
     continue
   fi
-  if as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -s start -o "\
-      -c listen_addresses=127.0.0.1 -p $candidate -c unix_socket_directories=$dir \
-      -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-      -c max_connections=300 -c shared_buffers=64MB -c max_locks_per_transaction=256 \
-      -c log_min_messages=warning -c log_min_error_statement=panic" >/dev/null 2>&1; then
+  opts="-c listen_addresses=127.0.0.1 -p $candidate -c unix_socket_directories=$dir \
+-c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+-c max_connections=300 -c shared_buffers=64MB -c max_locks_per_transaction=256 \
+-c log_min_messages=warning -c log_min_error_statement=panic"
+  if as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -s start -o "$opts" \
+      >/dev/null 2>&1; then
     port=$candidate
     started=1
     break
@@ -89,7 +93,23 @@ if ! "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres; then
   exit 1
 fi
 
+# The same server options on every start (a plain `pg_ctl start` would not reuse them); -l keeps
+# the server's output off the caller's stdout, which a test reading it would wait on forever.
+ctl="$dir/pg_ctl.sh"
+if [ "$(id -u)" -eq 0 ]; then
+  run_as="runuser -u postgres --"
+else
+  run_as=""
+fi
+cat >"$ctl" <<CTL
+#!/bin/sh
+exec $run_as "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o '$opts' "\$@"
+CTL
+chmod 0755 "$ctl"
+
 export BACKBEAT_TEST_POSTGRES="postgresql://postgres@127.0.0.1:$port/postgres"
+export BACKBEAT_TEST_POSTGRES_DATA="$dir/data"
+export BACKBEAT_TEST_POSTGRES_CTL="$ctl"
 log "PostgreSQL 15 on 127.0.0.1:$port ($dir)"
 cd "$OLDPWD"
 set +e

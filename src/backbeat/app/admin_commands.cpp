@@ -75,6 +75,20 @@ std::optional<long long> ParseDuration(const std::string& text) {
   return n * unit;
 }
 
+int Migrate(const AdminContext& ctx) {
+  auto location = ParseDatabaseUrl(ctx.db);
+  if (!location.ok()) return Report(ctx, location.status());
+  // Opening migrates, under the backend's lock, so running this beside live nodes is safe.
+  auto storage = OpenStorage(*location, StorageOptions{.migrate = true});
+  if (!storage.ok()) {
+    ctx.err << "cannot migrate the database: " << storage.status().message() << "\n";
+    return 1;
+  }
+  storage->reset();
+  ctx.out << "database " << location->path << " is at this backbeat's schema version\n";
+  return 0;
+}
+
 int CreateAccount(const AdminContext& ctx, const std::string& email, const std::string& name) {
   if (email.find('@') == std::string::npos || email.size() > 320) {
     return Report(ctx, core::InvalidArgument("invalid email \"" + email + "\""));

@@ -15,6 +15,9 @@ struct AdminContext {
   std::ostream& err;
 };
 
+// Opens the database with migrations on (creating a SQLite file that does not exist yet) and
+// closes it: `backbeat migrate`, run once before rolling nodes started with --no-migrate.
+int Migrate(const AdminContext& ctx);
 int CreateAccount(const AdminContext& ctx, const std::string& email, const std::string& name);
 int CreateOrganization(const AdminContext& ctx, const std::string& name, bool admin);
 int AddMember(const AdminContext& ctx, const std::string& org, const std::string& account);

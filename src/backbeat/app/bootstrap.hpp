@@ -12,7 +12,10 @@ namespace backbeat::app {
 
 // On a database with no accounts: creates the admin organization, an admin account and a key,
 // and writes the key to `key_file` (mode 0600), logging only the file's path. Does nothing on a
-// database that has accounts.
+// database that has accounts. Nodes sharing a database may start together: the one whose
+// organization is created first bootstraps; the others wait (bounded) for its account and then
+// go on without writing a key. FailedPrecondition if the organization exists but no account
+// appears (an earlier first start died half-way).
 core::Status BootstrapIfEmpty(storage::Storage& storage, service::AuthService& auth,
                               service::IdSource& ids, const core::Clock& clock,
                               const std::string& key_file, const JsonLog& log);

@@ -46,18 +46,42 @@ int RunCli(int argc, char** argv) {
   serve_cmd->add_option("--listen", serve.listen, "Address to listen on (host:port; port 0 = any)")
       ->envname("BACKBEAT_LISTEN")
       ->capture_default_str();
-  serve_cmd->add_option("--db", serve.db, "Database URL (sqlite:PATH)")
+  serve_cmd
+      ->add_option("--db", serve.db,
+                   "Database URL: sqlite:PATH, or postgresql://user:password@host:port/db "
+                   "(several nodes may share one PostgreSQL database)")
       ->envname("BACKBEAT_DB")
       ->capture_default_str();
+  // A plain flag, like --no-scheduler below.
+  bool no_migrate = false;
+  serve_cmd
+      ->add_flag("--no-migrate", no_migrate,
+                 "PostgreSQL: refuse to start on a database whose schema is older than this "
+                 "binary instead of migrating it (run `backbeat migrate` first); no effect on "
+                 "SQLite, which is always migrated at open")
+      ->envname("BACKBEAT_NO_MIGRATE");
+  serve_cmd
+      ->add_option("--db-pool-size", serve.db_pool_size,
+                   "PostgreSQL: connections this node opens at most (callers beyond wait)")
+      ->envname("BACKBEAT_DB_POOL_SIZE")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  serve_cmd
+      ->add_option("--db-statement-timeout", serve.db_statement_timeout_seconds,
+                   "PostgreSQL: seconds one statement may run before it is canceled (the "
+                   "request answers 503; 0 = no limit)")
+      ->envname("BACKBEAT_DB_STATEMENT_TIMEOUT")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   serve_cmd
       ->add_option("--secret-file", serve.secret_file,
-                   "Server secret for key hashes (default: beside the database; created "
-                   "with mode 0600)")
+                   "Server secret for key hashes (default: beside the SQLite database, "
+                   "./var for PostgreSQL; created with mode 0600)")
       ->envname("BACKBEAT_SECRET_FILE");
   serve_cmd
       ->add_option("--admin-key-file", serve.admin_key_file,
                    "Where the first start writes the admin API key (default: "
-                   "admin.key beside the database)")
+                   "admin.key beside the secret's default place)")
       ->envname("BACKBEAT_ADMIN_KEY_FILE");
   serve_cmd->add_option("--io-threads", serve.io_threads, "Threads for sockets")
       ->envname("BACKBEAT_IO_THREADS")
@@ -186,6 +210,11 @@ int RunCli(int argc, char** argv) {
 
   // Administration, directly on the database.
   std::string admin_db = "sqlite:./var/backbeat.db";
+  CLI::App* migrate_cmd = app.add_subcommand(
+      "migrate", "Bring the database schema to this binary's version, then exit");
+  migrate_cmd->add_option("--db", admin_db, "Database URL (sqlite:PATH or postgresql://...)")
+      ->envname("BACKBEAT_DB")
+      ->capture_default_str();
   std::string admin_secret;
   auto add_db = [&](CLI::App* cmd) {
     cmd->add_option("--db", admin_db, "Database URL")
@@ -252,11 +281,13 @@ int RunCli(int argc, char** argv) {
   }
   if (serve_cmd->parsed()) {
     serve.scheduler = !no_scheduler;
+    serve.migrate = !no_migrate;
     if (const char* key = std::getenv("BACKBEAT_OPENAI_API_KEY")) serve.openai_api_key = key;
     if (const char* secret = std::getenv("BACKBEAT_WEBHOOK_SECRET")) serve.webhook_secret = secret;
     return RunServe(serve);
   }
   AdminContext admin{admin_db, admin_secret, std::cout, std::cerr};
+  if (migrate_cmd->parsed()) return Migrate(admin);
   if (account_create->parsed()) return CreateAccount(admin, account_email, account_name);
   if (org_create->parsed()) return CreateOrganization(admin, org_name, org_admin);
   if (org_add->parsed()) return AddMember(admin, member_org, member_account);

@@ -107,8 +107,27 @@ int RunServe(const ServeConfig& config) {
   if (!location.ok()) return fail("bad --db", location.status());
   auto zones = tzdb::ZoneDatabase::Load();
   if (!zones.ok()) return fail("cannot load time zones", zones.status());
-  auto storage = OpenStorage(*location);
-  if (!storage.ok()) return fail("cannot open the database", storage.status());
+  StorageOptions storage_options;
+  storage_options.migrate = config.migrate;
+  storage_options.pool_size = config.db_pool_size;
+  storage_options.statement_timeout = Millis(config.db_statement_timeout_seconds);
+  if (!config.migrate && location->kind == DatabaseLocation::Kind::kSqlite) {
+    // One process owns a SQLite file, so there is no rolling upgrade to guard against.
+    log.Warn("--no-migrate has no effect on SQLite: the file is migrated at open",
+             {{"db", location->path}});
+  }
+  auto storage = OpenStorage(*location, storage_options);
+  if (!storage.ok()) {
+    if (!config.migrate && storage.status().code() == core::ErrorCode::kFailedPrecondition) {
+      log.Error("cannot open the database",
+                {{"error", storage.status().message()},
+                 {"hint",
+                  "--no-migrate is set: run `backbeat migrate --db URL` with this "
+                  "binary first, or start without --no-migrate"}});
+      return 1;
+    }
+    return fail("cannot open the database", storage.status());
+  }
 
   const std::string secret_file =
       config.secret_file.empty() ? location->directory + "/backbeat.secret" : config.secret_file;

@@ -14,6 +14,12 @@ struct ServeConfig {
   std::string db = "sqlite:./var/backbeat.db";
   std::string secret_file;     // default: <db directory>/backbeat.secret
   std::string admin_key_file;  // default: <db directory>/admin.key
+
+  // PostgreSQL only (SQLite always migrates at open and has no pool or statement timeout).
+  bool migrate = true;  // false: refuse a database whose schema is older than this binary
+  size_t db_pool_size = 8;
+  double db_statement_timeout_seconds = 5;  // 0: no timeout
+
   size_t io_threads = 1;
   size_t workers = 4;
   size_t max_body_bytes = 1024 * 1024;

@@ -37,12 +37,16 @@ core::Result<DatabaseLocation> ParseDatabaseUrl(const std::string& url) {
   return loc;
 }
 
-core::Result<std::unique_ptr<storage::Storage>> OpenStorage(const DatabaseLocation& location) {
+core::Result<std::unique_ptr<storage::Storage>> OpenStorage(const DatabaseLocation& location,
+                                                            const StorageOptions& options) {
   if (core::Status s = EnsureDirectory(location.directory); !s.ok()) return s;
   if (location.kind == DatabaseLocation::Kind::kPostgres) {
-    storage::postgres::PostgresOptions options;
-    options.conninfo = location.conninfo;
-    auto opened = storage::postgres::PostgresStorage::Open(options);
+    storage::postgres::PostgresOptions pg;
+    pg.conninfo = location.conninfo;
+    pg.migrate = options.migrate;
+    pg.pool_size = options.pool_size;
+    pg.statement_timeout = options.statement_timeout;
+    auto opened = storage::postgres::PostgresStorage::Open(pg);
     if (!opened.ok()) return opened.status();
     return std::unique_ptr<storage::Storage>(std::move(opened).value());
   }

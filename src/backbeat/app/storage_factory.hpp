@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -22,7 +24,17 @@ struct DatabaseLocation {
 
 core::Result<DatabaseLocation> ParseDatabaseUrl(const std::string& url);
 
-// Opens the database, creating its directory and applying migrations.
-core::Result<std::unique_ptr<storage::Storage>> OpenStorage(const DatabaseLocation& location);
+// How to open a database. The pool, the statement timeout and `migrate = false` apply to
+// PostgreSQL only: SQLite always migrates at open (one process owns the file, so there is no
+// rolling upgrade to protect) and needs neither.
+struct StorageOptions {
+  bool migrate = true;  // false: open only a database already at this binary's schema version
+  size_t pool_size = 8;
+  std::chrono::milliseconds statement_timeout{5000};  // 0: none
+};
+
+// Opens the database, creating its directory and applying migrations (unless told not to).
+core::Result<std::unique_ptr<storage::Storage>> OpenStorage(const DatabaseLocation& location,
+                                                            const StorageOptions& options = {});
 
 }  // namespace backbeat::app

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -159,6 +160,22 @@ TEST_F(PostgresOptionsTest, ServeMigratesByDefaultAndMigrateThenIsANoOp) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
   // Migrating beside a live node changes nothing it relies on.
   EXPECT_EQ(PostTask(*server, server->admin_key(), "still serving").status, 200);
+  EXPECT_EQ(server->Stop(), 0);
+}
+
+// A node on PostgreSQL keeps time by the server's clock and reports the offset; the test
+// cluster runs on this machine, so the offset is small (and is a number).
+TEST_F(PostgresOptionsTest, ANodeReportsItsSkewFromTheDatabaseClock) {
+  auto server = Server({});
+  core::Status started = server->Start();
+  ASSERT_TRUE(started.ok()) << started.message();
+  auto r = server->Call("GET", "/metrics");
+  ASSERT_TRUE(r.ok());
+  const std::string key = "\nbackbeat_clock_skew_seconds ";
+  size_t at = r->body.find(key);
+  ASSERT_NE(at, std::string::npos) << r->body;
+  const double skew = std::stod(r->body.substr(at + key.size()));
+  EXPECT_LT(std::abs(skew), 2.0) << skew;
   EXPECT_EQ(server->Stop(), 0);
 }
 

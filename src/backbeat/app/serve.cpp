@@ -19,6 +19,7 @@
 #include "backbeat/http/api/router.hpp"
 #include "backbeat/http/server/server.hpp"
 #include "backbeat/metrics/registry.hpp"
+#include "backbeat/scheduler/database_clock.hpp"
 #include "backbeat/scheduler/engine.hpp"
 #include "backbeat/service/auth_service.hpp"
 #include "backbeat/service/ids.hpp"
@@ -135,7 +136,13 @@ int RunServe(const ServeConfig& config) {
   auto secret = ReadOrCreateSecretFile(secret_file, ids.NewToken(32) + "\n");
   if (!secret.ok()) return fail("cannot read the server secret", secret.status());
 
-  SystemClock clock;
+  SystemClock node_clock;
+  // Every decision about time (due slots, leases, TTLs, key expiry) follows the database's clock
+  // when it has one (PostgreSQL shared by several nodes); with SQLite it is the node's.
+  scheduler::DatabaseClock clock(node_clock, **storage, std::chrono::seconds(10));
+  if (clock.tracking()) {
+    log.Info("clock", {{"database_offset_seconds", clock.OffsetSeconds()}});
+  }
   auto executor = MakeConfiguredExecutor(config);
   if (!executor.ok()) return fail("bad executor settings", executor.status());
 
@@ -151,6 +158,10 @@ int RunServe(const ServeConfig& config) {
   metrics::Registry registry;
   MetricsObserver observer(registry);
   HttpMetrics http_metrics(registry);
+  registry.AddCallbackGauge("backbeat_clock_skew_seconds",
+                            "The database server's clock minus this node's, as last measured "
+                            "(0 when the database has no clock of its own).",
+                            [&clock] { return clock.OffsetSeconds(); });
 
   service::AuthService auth((*storage)->accounts(), clock, ids, *secret);
   const std::string key_file =

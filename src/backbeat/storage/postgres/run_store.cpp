@@ -492,9 +492,13 @@ core::Result<std::vector<std::string>> PostgresRunStore::Renew(
     std::string_view owner, const std::vector<std::string>& run_ids, core::Millis until) {
   if (run_ids.empty()) return std::vector<std::string>{};
   return pool_.Run([&](Connection& c) -> core::Result<std::vector<std::string>> {
+    // Rows are locked in id order, the order ReplaceIf writes in: two nodes' renewals and
+    // outcome flushes over the same runs then queue behind each other instead of deadlocking.
     core::Result<Rows> r = c.Exec(
-        "UPDATE runs SET lease_expires_ms = $3 WHERE id = ANY($1::text[]) "
-        "AND status = 'EXECUTING' AND lease_owner = $2 RETURNING id",
+        "WITH locked AS (SELECT id FROM runs WHERE id = ANY($1::text[]) "
+        "AND status = 'EXECUTING' AND lease_owner = $2 ORDER BY id FOR UPDATE) "
+        "UPDATE runs SET lease_expires_ms = $3 FROM locked WHERE runs.id = locked.id "
+        "RETURNING runs.id",
         Params().TextArray(run_ids).Text(owner).Int(ToMs(until)));
     if (!r.ok()) return r.status();
     std::unordered_set<std::string> renewed;
@@ -510,16 +514,21 @@ core::Result<std::vector<std::string>> PostgresRunStore::Renew(
 core::Result<std::vector<core::Status>> PostgresRunStore::ReplaceIf(
     const std::vector<GuardedRun>& updates) {
   return pool_.InTransaction([&](Connection& c) -> core::Result<std::vector<core::Status>> {
-    std::vector<core::Status> out;
-    out.reserve(updates.size());
-    for (const GuardedRun& u : updates) {
+    // Written in id order (see Renew), answered in the caller's order.
+    std::vector<size_t> order(updates.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return updates[a].run.id < updates[b].run.id; });
+    std::vector<core::Status> out(updates.size());
+    for (size_t i : order) {
+      const GuardedRun& u = updates[i];
       core::Result<Rewritten> r = RewriteRun(c, u.run, u.expected_status, u.expected_owner);
       if (!r.ok()) return r.status();
       if (r->written) {
-        out.push_back(core::Status::Ok());
+        out[i] = core::Status::Ok();
       } else {
-        out.push_back(r->exists ? core::Aborted("run " + u.run.id + " changed")
-                                : core::NotFound("run " + u.run.id + " not found"));
+        out[i] = r->exists ? core::Aborted("run " + u.run.id + " changed")
+                           : core::NotFound("run " + u.run.id + " not found");
       }
     }
     return out;

@@ -175,10 +175,7 @@ core::Result<storage::FireSummary> Engine::FireOnce() {
       for (const auto& [reason, count] : outcome.skips) observer_.SlotsSkipped(reason, count);
     }
     if (summary->duplicate_runs > 0) observer_.DuplicateSlots(summary->duplicate_runs);
-    total.tasks += summary->tasks;
-    total.runs += summary->runs;
-    total.duplicate_runs += summary->duplicate_runs;
-    total.skipped_slots += summary->skipped_slots;
+    total.AddCounts(*summary);
     if (!summary->more) break;
     total.more = true;
     std::lock_guard lock(mu_);

@@ -120,6 +120,14 @@ struct FireSummary {
   size_t duplicate_runs = 0;  // slots that already had a run (a race or a replayed decision)
   int64_t skipped_slots = 0;  // slots recorded as skipped
   bool more = false;          // `limit` tasks were due: call again
+
+  // Adds another call's (or transaction's) counts; `more` is left to the caller.
+  void AddCounts(const FireSummary& o) {
+    tasks += o.tasks;
+    runs += o.runs;
+    duplicate_runs += o.duplicate_runs;
+    skipped_slots += o.skipped_slots;
+  }
 };
 
 // All methods are thread-safe and blocking: call them from a storage pool, never from an I/O

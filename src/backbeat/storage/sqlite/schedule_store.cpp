@@ -80,15 +80,19 @@ namespace {
 // Tasks per pipeline step of FireDue.
 constexpr size_t kFireStep = 2500;
 
-// Each due task with its count of active runs (what overlap decides on), in one statement;
-// ?3/?4 continue after a (next slot, id) already taken.
+// A column of a query over `tasks`: the task's count of active runs (what overlap decides on).
+std::string ActiveCountColumn() {
+  return "(SELECT count(*) FROM runs INDEXED BY runs_active_by_task"
+         " WHERE runs.task_id = tasks.id AND " +
+         std::string(ActiveRunPredicate()) + ")";
+}
+
+// Each due task with its count of active runs, in one statement; ?3/?4 continue after a
+// (next slot, id) already taken.
 const std::string& DueSql() {
   static const std::string sql =
-      "SELECT " + std::string(TaskColumns()) +
-      ", (SELECT count(*) FROM runs INDEXED BY runs_active_by_task"
-      " WHERE runs.task_id = tasks.id AND " +
-      std::string(ActiveRunPredicate()) +
-      ") FROM tasks INDEXED BY tasks_due"
+      "SELECT " + std::string(TaskColumns()) + ", " + ActiveCountColumn() +
+      " FROM tasks INDEXED BY tasks_due"
       " WHERE enabled = 1 AND next_slot_s IS NOT NULL AND next_slot_s <= ?1"
       " AND (?3 IS NULL OR (next_slot_s, id) > (?3, ?4))"
       " ORDER BY next_slot_s, id LIMIT ?2";
@@ -130,11 +134,9 @@ core::Result<FireSummary> ApplyDecisions(
   };
   std::unordered_map<std::string, Current> current;
   {
-    static const std::string kSql =
-        "SELECT id, next_slot_s, updated_at_ms, enabled, (SELECT count(*) FROM runs INDEXED BY "
-        "runs_active_by_task WHERE runs.task_id = tasks.id AND " +
-        std::string(ActiveRunPredicate()) +
-        ") FROM tasks WHERE id IN (SELECT value FROM json_each(?1))";
+    static const std::string kSql = "SELECT id, next_slot_s, updated_at_ms, enabled, " +
+                                    ActiveCountColumn() +
+                                    " FROM tasks WHERE id IN (SELECT value FROM json_each(?1))";
     std::vector<std::string> ids;
     ids.reserve(batch.size());
     for (const Decided& d : batch) ids.push_back(d.due.task.id);
@@ -282,11 +284,7 @@ core::Result<FireSummary> SqliteScheduleStore::FireDue(
       if (first_error.ok()) first_error = st;
       continue;
     }
-    const FireSummary& part = step->result->value();
-    summary.tasks += part.tasks;
-    summary.runs += part.runs;
-    summary.duplicate_runs += part.duplicate_runs;
-    summary.skipped_slots += part.skipped_slots;
+    summary.AddCounts(step->result->value());
   }
   if (!first_error.ok()) return first_error;
   summary.more = more;

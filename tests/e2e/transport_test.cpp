@@ -322,6 +322,8 @@ class WriteLock {
  public:
   explicit WriteLock(const std::string& path) {
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+      // The server's own writer (scheduler, group commit) may hold the lock for a moment.
+      sqlite3_busy_timeout(db_, 10000);
       locked_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
     }
   }

@@ -532,6 +532,25 @@ TEST_F(OpenAiExecutorTest, RedirectsAreNotFollowed) {
   EXPECT_EQ(upstream_.requests().size(), 1u);
 }
 
+// A redirect to another scheme must not make libcurl read a local file or speak another
+// protocol on the server's behalf (docs/security.md).
+TEST_F(OpenAiExecutorTest, RedirectsToOtherSchemesAreNotFollowed) {
+  for (const char* location : {"file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1/"}) {
+    upstream_.Respond([location](const http::Request&) {
+      http::Response response = Reply(302, "{}");
+      response.headers = {{"Location", location}};
+      return response;
+    });
+    auto executor = Make();
+    ASSERT_TRUE(executor);
+    const ExecutionResult result = executor->Execute(f_.Request());
+    EXPECT_EQ(result.outcome, Outcome::kFailed) << location;
+    ASSERT_TRUE(result.error) << location;
+    EXPECT_EQ(result.error->message.find("root:"), std::string::npos) << result.error->message;
+    EXPECT_FALSE(result.output_json.has_value()) << location;
+  }
+}
+
 TEST(OpenAiConfigTest, RefusesBadSettingsAtConfigurationTime) {
   auto make = [](std::string url, std::string model = "m") {
     OpenAiOptions options;
@@ -735,6 +754,24 @@ TEST_F(WebhookExecutorTest, ASlowReceiverTimesOut) {
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->name, "TimeoutError");
   EXPECT_LT(result.duration_ms, 2000);
+}
+
+TEST_F(WebhookExecutorTest, RedirectsAreNotFollowedToAnyScheme) {
+  for (std::string location : {std::string("file:///etc/passwd"), upstream_.Url("/elsewhere")}) {
+    upstream_.Respond([location](const http::Request&) {
+      http::Response response = Reply(307, "moved");
+      response.headers = {{"Location", location}};
+      return response;
+    });
+    const size_t before = upstream_.requests().size();
+    auto executor = Make();
+    ASSERT_TRUE(executor);
+    const ExecutionResult result = executor->Execute(f_.Request());
+    EXPECT_EQ(result.outcome, Outcome::kFailed) << location;
+    EXPECT_EQ(upstream_.requests().size(), before + 1) << location;
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->message.find("root:"), std::string::npos) << result.error->message;
+  }
 }
 
 TEST(WebhookConfigTest, RefusesNonHttpUrlsAndAMissingSecret) {
@@ -974,6 +1011,37 @@ TEST(CommandExecutorTest, RunsInTheConfiguredWorkingDirectory) {
   ASSERT_EQ(result.outcome, Outcome::kSucceeded);
   EXPECT_EQ(Str(ParseObject(*result.output_json).at("stdout")),
             std::filesystem::canonical(dir.File("")).string() + "\n");
+}
+
+// The program is the configured argv, run with execve: task text (prompt, title, model) reaches
+// it as data on stdin, never through a shell that would expand it.
+TEST(CommandExecutorTest, ShellSyntaxInTheTaskReachesTheProgramAsData) {
+  TempDir dir;
+  const std::string marker = dir.File("pwned");
+  const std::string program = dir.File("record");
+  const std::string received = dir.File("stdin.json");
+  {
+    std::ofstream script(program);
+    script << "#!/bin/sh\nexec cat > '" << received << "'\n";
+  }
+  std::filesystem::permissions(program, std::filesystem::perms::owner_all);
+  CommandOptions options;
+  options.argv = {program};
+  auto made = CommandExecutor::Create(std::move(options));
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  Fixture f;
+  const std::string hostile = "$(touch " + marker + ") `touch " + marker + "`; touch " + marker +
+                              " | touch " + marker + " && touch " + marker + " \n'\"";
+  f.task.prompt = hostile;
+  f.task.title = hostile;
+  f.task.model = hostile;
+  const ExecutionResult result = (*made)->Execute(f.Request());
+  ASSERT_EQ(result.outcome, Outcome::kSucceeded) << (result.error ? result.error->message : "");
+  EXPECT_FALSE(std::filesystem::exists(marker)) << "task text was run by a shell";
+  const json::object payload = ParseObject(ReadFile(received));
+  EXPECT_EQ(Str(payload.at("task").at("prompt")), hostile);
+  EXPECT_EQ(Str(payload.at("task").at("title")), hostile);
+  EXPECT_TRUE(NoChildrenLeft());
 }
 
 TEST(CommandConfigTest, RefusesProgramsThatAreNotAbsoluteExecutables) {

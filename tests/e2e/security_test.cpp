@@ -188,13 +188,27 @@ TEST_F(SecurityTest, HostileStringsAreDataInEveryField) {
   EXPECT_EQ(Api("GET", "/api/tasks").status, 200) << "the admin key stopped working";
 }
 
-TEST_F(SecurityTest, SecretAndKeyFilesAreReadableByTheirOwnerOnly) {
-  for (const char* name : {"backbeat.secret", "admin.key"}) {
-    const std::string path = server_->dir() + "/" + name;
-    struct stat st {};
-    ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
-    EXPECT_EQ(st.st_mode & 0777, 0600u) << path;
-    EXPECT_EQ(st.st_uid, ::geteuid()) << path;
+unsigned ModeOf(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return 07777;  // no such file: matches no expectation
+  EXPECT_EQ(st.st_uid, ::geteuid()) << path;
+  return st.st_mode & 0777;
+}
+
+// The secret keys every API key hash; the admin key is a credential; the database holds prompts,
+// outputs and emails. None of them is for other local users, whatever the umask.
+TEST_F(SecurityTest, SecretsAndTheDatabaseAreReadableByTheirOwnerOnly) {
+  for (const char* name :
+       {"backbeat.secret", "admin.key", "backbeat.db", "backbeat.db-wal", "backbeat.db-shm"}) {
+    EXPECT_EQ(ModeOf(server_->dir() + "/" + name), 0600u) << name;
+  }
+  // A state directory the server has to create is its own too.
+  const std::string state = server_->dir() + "/fresh/state";
+  ServerFixture fresh({"--no-scheduler"}, "sqlite:" + state + "/backbeat.db", "");
+  ASSERT_TRUE(fresh.Start().ok()) << fresh.ReadLog();
+  EXPECT_EQ(ModeOf(state), 0700u);
+  for (const char* name : {"backbeat.db", "backbeat.db-wal", "backbeat.db-shm"}) {
+    EXPECT_EQ(ModeOf(state + "/" + name), 0600u) << name;
   }
 }
 

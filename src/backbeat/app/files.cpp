@@ -38,8 +38,13 @@ std::string TrimTrailing(std::string s) {
 core::Status EnsureDirectory(const std::string& path) {
   if (path.empty()) return core::Status::Ok();
   std::error_code ec;
-  std::filesystem::create_directories(path, ec);
+  const bool created = std::filesystem::create_directories(path, ec);
   if (ec) return core::Unavailable("cannot create directory " + path + ": " + ec.message());
+  // A state directory this process made holds the database and the secrets: owner only.
+  if (created) {
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
   return core::Status::Ok();
 }
 
@@ -56,8 +61,7 @@ core::Status WriteSecretFile(const std::string& path, const std::string& content
 }
 
 core::Result<std::string> ReadOrCreateSecretFile(const std::string& path,
-                                                 const std::string& content_if_new,
-                                                 bool* created) {
+                                                 const std::string& content_if_new, bool* created) {
   if (created) *created = false;
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd >= 0) {

@@ -1,6 +1,8 @@
 #include "backbeat/storage/sqlite/connection.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <mutex>
 #include <utility>
@@ -153,6 +155,13 @@ core::Result<std::unique_ptr<Connection>> Connection::Open(const std::string& pa
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   flags |= mode == Mode::kReadWrite ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
                                     : SQLITE_OPEN_READONLY;
+  if (mode == Mode::kReadWrite && !path.empty() && path != ":memory:" &&
+      !path.starts_with("file:")) {
+    // SQLite would create the file with mode 0644, and gives its -wal and -shm files the mode of
+    // the database: prompts, outputs and emails are nobody else's to read.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {

@@ -195,8 +195,11 @@ TEST_F(SqliteStorageTest, GroupCommitBatchesConcurrentWrites) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(units, static_cast<uint64_t>(kThreads * kPerThread));
   EXPECT_EQ(storage->tasks().Count().value(), static_cast<size_t>(kThreads * kPerThread));
-  // With 8 writers the queue refills while each commit syncs, so batches hold several writes.
-  EXPECT_LT(transactions * 2, units) << transactions << " transactions for " << units << " writes";
+  // With 8 writers, writes queue up while a batch runs and share the next transaction. How many
+  // share depends on the scheduling of the threads (the WAL sync no longer holds the writer, and
+  // a loaded machine runs the writers late), so the test asks only for batching to happen;
+  // MaxBatchOfOneCommitsEveryWriteAlone shows the count is not fewer by construction.
+  EXPECT_LT(transactions, units) << transactions << " transactions for " << units << " writes";
   RecordProperty("transactions", static_cast<int>(transactions));
 }
 

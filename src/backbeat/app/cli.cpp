@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "backbeat/app/admin_commands.hpp"
+#include "backbeat/app/client_commands.hpp"
 #include "backbeat/app/cron_command.hpp"
 #include "backbeat/app/serve.hpp"
 #include "backbeat/tzdb/zone_database.hpp"
@@ -260,6 +261,9 @@ int RunCli(int argc, char** argv) {
   key_list->add_option("--account", list_account, "Only this account's keys");
   add_db(key_list);
 
+  // The client of a running server: backbeat tasks list|create|update|delete|runs|...
+  TasksCommand tasks(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -279,6 +283,7 @@ int RunCli(int argc, char** argv) {
   if (describe_cmd->parsed()) {
     return RunCronDescribe(describe_expr, describe_seconds, std::cout, std::cerr);
   }
+  if (tasks.parsed()) return tasks.Run(std::cout, std::cerr);
   if (serve_cmd->parsed()) {
     serve.scheduler = !no_scheduler;
     serve.migrate = !no_migrate;

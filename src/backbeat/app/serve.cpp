@@ -194,6 +194,13 @@ int RunServe(const ServeConfig& config) {
   options.default_headers = {{"Access-Control-Allow-Origin", "*"}};
   http::Server server(options, router, [&log, &http_metrics](const http::AccessRecord& r) {
     http_metrics.Record(r);
+    if (!r.error.empty()) {
+      log.Warn("request failed", {{"request_id", r.request_id},
+                                  {"method", r.method},
+                                  {"path", r.path},
+                                  {"status", r.status},
+                                  {"error", r.error}});
+    }
     log.Info("request", {{"request_id", r.request_id},
                          {"method", r.method},
                          {"path", r.path},

@@ -38,6 +38,8 @@ struct Response {
   std::string content_type = "application/json; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::string body;
+  // Why a 5xx happened, for the access log only (the client sees a generic message).
+  std::string internal_error;
 };
 
 // Turns requests into responses. Implementations are thread-safe; Handle may block (it runs on
@@ -62,6 +64,7 @@ struct AccessRecord {
   size_t request_bytes = 0;
   size_t response_bytes = 0;
   std::string remote_address;
+  std::string error;  // Response::internal_error
 };
 
 }  // namespace backbeat::http

@@ -22,6 +22,13 @@ Response Json(int status, std::string body) {
   return r;
 }
 
+// The messages of transient failures that are written for clients; any other is a storage
+// backend's own text.
+bool IsPublicTransientMessage(std::string_view message) {
+  return message == "Server is shutting down" || message == "Storage unavailable" ||
+         message == "the run kept changing; try again";
+}
+
 Response MethodNotAllowed(std::string_view allow) {
   Response r =
       ErrorResponse(core::Status(core::ErrorCode::kFailedPrecondition, "Method not allowed"));
@@ -112,8 +119,16 @@ Response ErrorResponse(const core::Status& status) {
   if (status.code() == core::ErrorCode::kInternal) {
     shown = core::Internal("Internal server error");
   }
+  // A storage failure's message names statements and driver errors (disk full, read-only file,
+  // connection lost): for the operator's log. The client learns it may retry.
+  const bool transient =
+      status.code() == core::ErrorCode::kUnavailable || status.code() == core::ErrorCode::kAborted;
+  if (transient && !IsPublicTransientMessage(status.message())) {
+    shown = core::Status(status.code(), "Storage unavailable");
+  }
   Response r = Json(HttpStatusFor(status.code()), dto::EncodeError(shown));
   if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
+  if (r.status >= 500 && shown.message() != status.message()) r.internal_error = status.message();
   return r;
 }
 

@@ -570,6 +570,7 @@ asio::awaitable<bool> Server::Impl::Session::Write(Response response, unsigned v
   if (version < 11 && keep_alive) AppendHeader(out, "Connection", "keep-alive");
   out.append("\r\n");
   record.status = response.status;
+  record.error = std::move(response.internal_error);
 
   // A HEAD answer announces the length of the body it does not send.
   const bool send_body = !no_content && !head;

@@ -39,8 +39,11 @@ core::Status MapSqliteError(int extended_code, std::string_view sqlite_message,
     case SQLITE_PROTOCOL:
     case SQLITE_INTERRUPT:
       return core::Unavailable(std::move(message));
-    case SQLITE_NOTADB:
     case SQLITE_READONLY:
+      // The file or its file system went read-only under us: an operator's matter, and writes
+      // may work again once it is fixed.
+      return core::Unavailable(std::move(message));
+    case SQLITE_NOTADB:
     case SQLITE_TOOBIG:
     case SQLITE_RANGE:
       return core::FailedPrecondition(std::move(message));

@@ -91,7 +91,8 @@ TEST_F(ApiTest, OpenApiDocumentIsServedWithoutAuthentication) {
 }
 
 TEST_F(ApiTest, UnknownPathsAnswer404NotFound) {
-  for (const char* path : {"/", "/nope", "/api", "/api/task", "/api/tasks/nope", "/healthz/x"}) {
+  // "/" is the dashboard (tests/e2e/dashboard_test.cpp).
+  for (const char* path : {"/nope", "/api", "/api/task", "/api/tasks/nope", "/healthz/x"}) {
     ApiResponse r = Api("GET", path);
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(r.json, ErrorJson("Not found")) << path;

@@ -16,7 +16,7 @@ namespace backbeat::testing {
 inline constexpr std::string_view kArtist = "123e4567-e89b-42d3-a456-426614174000";
 inline constexpr std::string_view kOtherArtist = "5f0c8a2e-1b3d-4c5e-9f70-8a9b0c1d2e3f";
 
-// The keys of a Task object, in API.md section 3 order.
+// The keys of a Task object, in API.md section 3 order, then backbeat's schedule_description.
 inline const std::vector<std::string>& TaskKeys() {
   static const std::vector<std::string> keys = {"id",
                                                 "title",
@@ -37,7 +37,8 @@ inline const std::vector<std::string>& TaskKeys() {
                                                 "catchup",
                                                 "catchup_window_seconds",
                                                 "max_attempts",
-                                                "timeout_seconds"};
+                                                "timeout_seconds",
+                                                "schedule_description"};
   return keys;
 }
 

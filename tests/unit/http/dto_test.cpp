@@ -976,7 +976,8 @@ const std::vector<std::string> kTaskKeys = {"id",
                                             "catchup",
                                             "catchup_window_seconds",
                                             "max_attempts",
-                                            "timeout_seconds"};
+                                            "timeout_seconds",
+                                            "schedule_description"};
 
 TEST(EncoderTest, TaskShape) {
   core::Task task = SampleTask();
@@ -1009,6 +1010,20 @@ TEST(EncoderTest, TaskShape) {
   EXPECT_EQ(o.at("max_attempts"), 3);
   EXPECT_EQ(o.at("timeout_seconds"), 3600);
   EXPECT_TRUE(o.at("catchup_window_seconds").is_int64());
+  EXPECT_EQ(o.at("schedule_description"), "At 09:00 on Thursday");
+}
+
+TEST(EncoderTest, TaskScheduleDescriptionReadsSecondsAndFallsBackToTheExpression) {
+  core::Task task = SampleTask();
+  task.schedule = "*/10 * * * * *";  // seconds: described even where the server refuses them now
+  TaskView view{task, {}, {}, std::nullopt};
+  json::object o =
+      json::parse(EncodeTasks(std::vector<TaskView>{view})).at("tasks").at(0).as_object();
+  EXPECT_EQ(o.at("schedule_description"), "Every 10 seconds");
+  task.schedule = "not cron";  // cannot be stored through the API; shown as is, never dropped
+  TaskView broken{task, {}, {}, std::nullopt};
+  o = json::parse(EncodeTasks(std::vector<TaskView>{broken})).at("tasks").at(0).as_object();
+  EXPECT_EQ(o.at("schedule_description"), "not cron");
 }
 
 TEST(EncoderTest, DisabledTaskAndOptionalFields) {

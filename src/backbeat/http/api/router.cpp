@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "backbeat/http/dashboard/dashboard.hpp"
 #include "backbeat/http/dto/cursor.hpp"
 #include "backbeat/http/dto/query_decoder.hpp"
 #include "backbeat/http/dto/request_decoder.hpp"
@@ -217,6 +218,11 @@ std::optional<Response> ApiRouter::RouteInline(const Request& request, std::stri
     if (path == "/openapi.json") return Json(200, options_.openapi_json);
     if (draining_) return ErrorResponse(core::Unavailable("Server is shutting down"));
     return std::nullopt;  // /readyz pings storage
+  }
+  if (dashboard::Owns(path)) {
+    if (method == "OPTIONS") return Preflight(kProbeAllow);
+    if (method != "GET" && method != "HEAD") return MethodNotAllowed(kProbeAllow);
+    if (std::optional<Response> file = dashboard::Serve(request, path)) return file;
   }
   return ErrorResponse(core::NotFound("Not found"));
 }

@@ -21,8 +21,8 @@ namespace backbeat::http {
 // The API of API.md behind the transport: routing, CORS, authentication, rate limits, JSON
 // decoding and encoding, and the one mapping from error codes to HTTP statuses. Thread-safe;
 // Handle blocks on storage (the transport runs it on its worker pool). HandleInline answers what
-// needs no storage (preflights, 404, 405, /healthz, /openapi.json, /readyz while draining) on
-// the I/O thread, saving those requests the trip to the pool.
+// needs no storage (preflights, 404, 405, /healthz, /openapi.json, /readyz while draining, the
+// dashboard's files) on the I/O thread, saving those requests the trip to the pool.
 class ApiRouter final : public Handler {
  public:
   struct Options {

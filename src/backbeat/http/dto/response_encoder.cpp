@@ -96,6 +96,15 @@ json::object RunListObject(const core::Run& run) {
   return o;
 }
 
+// The English description of a stored schedule (the expression itself if it no longer parses).
+// Stored expressions were validated when written; seconds are allowed here so that a server
+// that has since disabled them can still describe old tasks and runs.
+std::string DescribeSchedule(const std::string& expression) {
+  auto parsed = core::cron::CronExpression::Parse(expression,
+                                                  core::cron::ParseOptions{.allow_seconds = true});
+  return parsed.ok() ? parsed->Describe() : expression;
+}
+
 // Only scheduled runs have a schedule; trigger-now runs show null, as Trigger.dev does for
 // runs not started by a schedule.
 json::value ScheduleObject(const core::Run& run) {
@@ -103,15 +112,11 @@ json::value ScheduleObject(const core::Run& run) {
   core::Task owner;
   owner.id = run.task_id;
   owner.enabled = true;
-  // The expression was validated when the run was made; seconds are allowed here so that a
-  // server that has since disabled them can still describe old runs.
-  auto parsed = core::cron::CronExpression::Parse(run.schedule_expression,
-                                                  core::cron::ParseOptions{.allow_seconds = true});
-  std::string description = parsed.ok() ? parsed->Describe() : run.schedule_expression;
-  return json::object{{"id", Str(core::TriggerScheduleId(owner).value_or(""))},
-                      {"generator", json::object{{"type", "CRON"},
-                                                 {"expression", Str(run.schedule_expression)},
-                                                 {"description", Str(description)}}}};
+  return json::object{
+      {"id", Str(core::TriggerScheduleId(owner).value_or(""))},
+      {"generator", json::object{{"type", "CRON"},
+                                 {"expression", Str(run.schedule_expression)},
+                                 {"description", Str(DescribeSchedule(run.schedule_expression))}}}};
 }
 
 json::object RunDetailObject(const core::Run& run) {
@@ -167,6 +172,9 @@ json::object TaskObject(const TaskView& view) {
   o["catchup_window_seconds"] = t.catchup_window_seconds;
   o["max_attempts"] = t.max_attempts;
   o["timeout_seconds"] = t.timeout_seconds;
+  // Extension: the schedule in English, from the same describer as run schedules, so clients
+  // (the dashboard) show the server's reading of the expression instead of their own.
+  o["schedule_description"] = Str(DescribeSchedule(t.schedule));
   return o;
 }
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
@@ -201,6 +202,61 @@ TEST_F(SqliteStorageTest, GroupCommitBatchesConcurrentWrites) {
   // MaxBatchOfOneCommitsEveryWriteAlone shows the count is not fewer by construction.
   EXPECT_LT(transactions, units) << transactions << " transactions for " << units << " writes";
   RecordProperty("transactions", static_cast<int>(transactions));
+}
+
+uintmax_t WalBytes(const std::string& db_path) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(db_path + "-wal", ec);
+  return ec ? 0 : size;
+}
+
+// Readers that never pause keep passive checkpoints from ever letting the WAL start over; past
+// wal_restart_frames the checkpointer waits for them briefly and empties it.
+TEST_F(SqliteStorageTest, TheWalIsEmptiedWhileReadsNeverPause) {
+  SqliteOptions options;
+  options.wal_restart_frames = 200;
+  auto storage = OpenOrDie(Path(), options);
+  ASSERT_NE(storage, nullptr);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      while (!stop.load()) (void)storage->tasks().Count();
+    });
+  }
+  uintmax_t largest = 0;
+  for (int n = 0; n < 3000; ++n) {
+    ASSERT_TRUE(storage->tasks().Create(FullTask(Uuid(n), Uuid(1, 1), n)).ok());
+    if (n % 100 == 0) largest = std::max(largest, WalBytes(Path()));
+  }
+  // The writes grew it well past the threshold; with readers still busy it must come back down.
+  EXPECT_GT(largest, uintmax_t{200} * 4096);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (WalBytes(Path()) > uintmax_t{200} * 4096 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_LE(WalBytes(Path()), uintmax_t{200} * 4096) << "largest seen: " << largest;
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(storage->tasks().Count().value(), 3000u);
+}
+
+// The last connection to close can write, so SQLite copies the WAL back and removes it: the next
+// start does not read a left-over WAL.
+TEST_F(SqliteStorageTest, ACleanCloseLeavesNoWal) {
+  {
+    auto storage = OpenOrDie(Path());
+    ASSERT_NE(storage, nullptr);
+    for (int n = 0; n < 50; ++n) {
+      ASSERT_TRUE(storage->tasks().Create(FullTask(Uuid(n), Uuid(1, 1), n)).ok());
+    }
+    ASSERT_EQ(storage->tasks().Count().value(), 50u);
+    EXPECT_GT(WalBytes(Path()), 0u);
+  }
+  EXPECT_FALSE(std::filesystem::exists(Path() + "-wal"));
+  auto reopened = OpenOrDie(Path());
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->tasks().Count().value(), 50u);
 }
 
 TEST_F(SqliteStorageTest, MaxBatchOfOneCommitsEveryWriteAlone) {

@@ -2,8 +2,12 @@
 
 namespace backbeat::storage::sqlite {
 
-Checkpointer::Checkpointer(std::unique_ptr<Connection> connection, std::chrono::milliseconds period)
-    : connection_(std::move(connection)), period_(period), thread_([this] { Loop(); }) {}
+Checkpointer::Checkpointer(std::unique_ptr<Connection> connection, std::chrono::milliseconds period,
+                           int restart_frames)
+    : connection_(std::move(connection)),
+      period_(period),
+      restart_frames_(restart_frames),
+      thread_([this] { Loop(); }) {}
 
 Checkpointer::~Checkpointer() {
   {
@@ -17,12 +21,28 @@ Checkpointer::~Checkpointer() {
 void Checkpointer::CheckpointOnce() {
   // A failed checkpoint (busy, I/O error) leaves the WAL as it is: nothing is lost, the next
   // round tries again, and SQLite itself checkpoints when the last connection closes.
-  core::Result<Statement> s = connection_->Prepare("PRAGMA wal_checkpoint(PASSIVE)");
-  if (!s.ok()) return;
-  for (;;) {
+  int64_t wal_frames = 0;
+  {
+    core::Result<Statement> s = connection_->Prepare("PRAGMA wal_checkpoint(PASSIVE)");
+    if (!s.ok()) return;
+    // One row: busy, frames in the WAL, frames checkpointed.
     core::Result<bool> row = s->Step();
     if (!row.ok() || !*row) return;
+    wal_frames = s->Int(1);
   }
+  if (wal_frames <= restart_frames_) return;
+  // Readers that never pause keep the WAL from ever starting over after passive checkpoints:
+  // wait a little for them (the writer waits too, meanwhile), copy the rest back and empty the
+  // file. A busy answer only means the next round tries again.
+  int64_t usual_wait_ms = 0;
+  if (core::Result<Statement> s = connection_->Prepare("PRAGMA busy_timeout"); s.ok()) {
+    if (core::Result<bool> row = s->Step(); row.ok() && *row) usual_wait_ms = s->Int(0);
+  }
+  (void)connection_->Exec("PRAGMA busy_timeout = " + std::to_string(kRestartWait.count()));
+  if (core::Result<Statement> s = connection_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)"); s.ok()) {
+    (void)s->Step();
+  }
+  (void)connection_->Exec("PRAGMA busy_timeout = " + std::to_string(usual_wait_ms));
 }
 
 void Checkpointer::Loop() {

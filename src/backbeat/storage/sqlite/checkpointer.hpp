@@ -21,17 +21,24 @@ namespace backbeat::storage::sqlite {
 // Thread-safety: construct and destroy from one thread; the work happens on the owned thread.
 class Checkpointer {
  public:
-  Checkpointer(std::unique_ptr<Connection> connection, std::chrono::milliseconds period);
+  // Once a passive checkpoint finds more than `restart_frames` frames in the WAL, a TRUNCATE
+  // checkpoint follows, waiting at most kRestartWait for readers: the WAL starts over from empty.
+  Checkpointer(std::unique_ptr<Connection> connection, std::chrono::milliseconds period,
+               int restart_frames);
   ~Checkpointer();  // one last checkpoint, then joins
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
  private:
+  // How long a TRUNCATE checkpoint waits for readers (and holds up the writer) at most.
+  static constexpr std::chrono::milliseconds kRestartWait{100};
+
   void Loop();
   void CheckpointOnce();
 
   std::unique_ptr<Connection> connection_;  // used only by the thread
   const std::chrono::milliseconds period_;
+  const int restart_frames_;
   std::mutex mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;  // guarded by mu_

@@ -104,6 +104,11 @@ core::Status ConfigureWriter(Connection& c, const std::string& path) {
   // The writer touches every index of a table per write; 64 MiB of page cache keeps the hot
   // index pages of a large firing burst in memory instead of re-reading them from the OS.
   if (core::Status s = c.Exec("PRAGMA cache_size = -65536"); !s.ok()) return s;
+  // A WAL that grew during a burst is cut back to this size when it starts over, instead of
+  // keeping the burst's size on disk for good.
+  if (core::Result<std::string> s = QueryText(c, "PRAGMA journal_size_limit = 67108864"); !s.ok()) {
+    return s.status();
+  }
   // Checkpoints run on their own thread (Checkpointer), not inside the writer's commits.
   if (core::Result<std::string> s = QueryText(c, "PRAGMA wal_autocheckpoint = 0"); !s.ok()) {
     return s.status();
@@ -138,8 +143,8 @@ core::Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::stri
                             std::move(writer).value(), options.max_batch,
                             [wal = std::make_shared<WalSync>(path)] { return wal->Sync(); }),
                         std::make_unique<ReadPool>(std::move(readers))));
-  storage->checkpointer_ = std::make_unique<Checkpointer>(std::move(checkpoints).value(),
-                                                          std::chrono::milliseconds(200));
+  storage->checkpointer_ = std::make_unique<Checkpointer>(
+      std::move(checkpoints).value(), std::chrono::milliseconds(200), options.wal_restart_frames);
   return storage;
 }
 
@@ -159,6 +164,10 @@ SqliteStorage::~SqliteStorage() {
   runs_.reset();
   accounts_.reset();
   schedule_.reset();
+  // The read-only connections close first: SQLite checkpoints and deletes the WAL only when the
+  // last connection to close can write (a clean stop used to leave the whole WAL behind, and the
+  // next start paid for reading it).
+  readers_.reset();
   writer_.reset();
   checkpointer_.reset();
 }

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -103,6 +104,23 @@ int RunServe(const ServeConfig& config) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Every connection is a file descriptor, and the usual soft limit (1,024) is far below
+  // --max-connections: take what the hard limit allows, and say so when it is still short.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0) {
+    if (files.rlim_cur < files.rlim_max) {
+      files.rlim_cur = files.rlim_max;
+      (void)::setrlimit(RLIMIT_NOFILE, &files);
+      (void)::getrlimit(RLIMIT_NOFILE, &files);
+    }
+    // Room for the database, the executors and the listening sockets besides the connections.
+    constexpr rlim_t kOtherFiles = 256;
+    if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < config.max_connections + kOtherFiles) {
+      log.Warn("the open-file limit is lower than --max-connections needs",
+               {{"limit", static_cast<long long>(files.rlim_cur)},
+                {"max_connections", config.max_connections}});
+    }
+  }
 
   auto location = ParseDatabaseUrl(config.db);
   if (!location.ok()) return fail("bad --db", location.status());

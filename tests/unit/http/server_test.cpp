@@ -404,6 +404,24 @@ TEST_F(ServerTest, ConnectionsBeyondTheLimitAreAnswered503) {
   HttpClient second = Connect();
   EXPECT_EQ(Ok(first.RoundTrip("GET", "/")).status, 200);
   EXPECT_EQ(Ok(second.RoundTrip("GET", "/")).status, 200);
+  // Both busy (a request in the handler), so neither is idle and can make room.
+  std::mutex mu;
+  std::condition_variable cv;
+  int entered = 0;
+  bool release = false;
+  handler_.function = [&](const Request& request) {
+    std::unique_lock lock(mu);
+    ++entered;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return Echo(request);
+  };
+  ASSERT_TRUE(first.SendRaw("GET /busy HTTP/1.1\r\nHost: x\r\n\r\n").ok());
+  ASSERT_TRUE(second.SendRaw("GET /busy HTTP/1.1\r\nHost: x\r\n\r\n").ok());
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return entered == 2; }));
+  }
 
   HttpClient third = Connect();
   HttpResponse refused = Ok(third.ReadResponse());
@@ -414,6 +432,13 @@ TEST_F(ServerTest, ConnectionsBeyondTheLimitAreAnswered503) {
       refused.body,
       R"({"status":"error","error":"Too many connections","message":"Too many connections"})");
   EXPECT_TRUE(third.WaitForClose(milliseconds(2000)));
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  EXPECT_EQ(Ok(first.ReadResponse()).status, 200);
+  EXPECT_EQ(Ok(second.ReadResponse()).status, 200);
 
   // A freed slot is usable again once the server has seen the close.
   first.Close();
@@ -427,6 +452,20 @@ TEST_F(ServerTest, ConnectionsBeyondTheLimitAreAnswered503) {
   }
   EXPECT_TRUE(served);
   EXPECT_EQ(Ok(second.RoundTrip("GET", "/")).status, 200);
+}
+
+TEST_F(ServerTest, AnIdleConnectionMakesRoomForANewOne) {
+  StartServer(ServerOptions{.max_connections = 2});
+  HttpClient first = Connect();
+  HttpClient second = Connect();
+  EXPECT_EQ(Ok(first.RoundTrip("GET", "/")).status, 200);
+  EXPECT_EQ(Ok(second.RoundTrip("GET", "/")).status, 200);
+  // Both idle: the new connection is served, and the one open longest is closed for it.
+  HttpClient third = Connect();
+  EXPECT_EQ(Ok(third.RoundTrip("GET", "/")).status, 200);
+  EXPECT_TRUE(first.WaitForClose(milliseconds(2000)));
+  EXPECT_EQ(Ok(second.RoundTrip("GET", "/")).status, 200);
+  EXPECT_EQ(Ok(third.RoundTrip("GET", "/")).status, 200);
 }
 
 TEST_F(ServerTest, HandleRunsOnAWorkerThreadNeverOnAnIoThread) {

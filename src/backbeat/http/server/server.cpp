@@ -270,6 +270,9 @@ class Server::Impl {
   bool shutting_down() const { return shutting_down_.load(std::memory_order_acquire); }
   asio::awaitable<void> AcceptLoop();
   void StartSession(tcp::socket socket);
+  // With every slot taken: asks the longest-open idle connection to close and returns true, or
+  // false when none is idle. Requires mu_.
+  bool EvictOldestIdle(std::vector<std::shared_ptr<Session>>& hold);
   void Unregister(uint64_t id, bool rejecting);
   std::vector<std::shared_ptr<Session>> LiveSessions();
   void RunIo();
@@ -357,6 +360,19 @@ class Server::Impl::Session {
     if (idle_) stream_.cancel();
   }
 
+  // Called under the server's lock from the acceptor when every slot is taken: an idle
+  // keep-alive connection (waiting for its next request) gives its slot to a new one, as a
+  // client must expect an idle connection to close at any time. Whether it is still idle is
+  // decided again on its strand; a request that arrived meanwhile is served, and the new
+  // connection has then taken the slot anyway (a bounded overshoot, one per such race).
+  bool IsIdle() const { return idle_.load(std::memory_order_relaxed) && !evicted_.load(); }
+  void Evict(std::shared_ptr<Session> self) {
+    evicted_ = true;
+    asio::post(stream_.get_executor(), [self = std::move(self)] {
+      if (self->idle_) self->stream_.cancel();
+    });
+  }
+
   // The drain time is over: close whatever state the connection is in.
   void ForceClose() {
     closed_ = true;
@@ -384,9 +400,10 @@ class Server::Impl::Session {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::string remote_address_;
-  std::string head_buffer_;  // the response head being written, reused across requests
-  bool idle_ = false;        // waiting for the first byte of a request
-  bool closed_ = false;      // ForceClose ran
+  std::string head_buffer_;           // the response head being written, reused across requests
+  std::atomic<bool> idle_{false};     // waiting for the first byte of a request
+  std::atomic<bool> evicted_{false};  // chosen to make room for a new connection
+  bool closed_ = false;               // ForceClose ran
 };
 
 asio::awaitable<void> Server::Impl::Session::Serve() {
@@ -716,9 +733,10 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
 void Server::Impl::StartSession(tcp::socket socket) {
   bool rejecting = false;
   uint64_t id = 0;
+  std::vector<std::shared_ptr<Session>> hold;  // released after mu_
   {
     std::lock_guard lock(mu_);
-    if (serving_ >= options_.max_connections) {
+    if (serving_ >= options_.max_connections && !EvictOldestIdle(hold)) {
       if (rejecting_ >= kMaxRejectingConnections) return;  // the socket closes on return
       rejecting = true;
       ++rejecting_;
@@ -734,6 +752,29 @@ void Server::Impl::StartSession(tcp::socket socket) {
   }
   asio::any_io_executor executor = session->executor();
   asio::co_spawn(executor, session->Run(), [session](const std::exception_ptr&) {});
+}
+
+bool Server::Impl::EvictOldestIdle(std::vector<std::shared_ptr<Session>>& hold) {
+  // Ids grow with each connection: the smallest idle one has been open longest. A scan, but
+  // only while every slot is taken. Every session locked here is released by the caller after
+  // mu_: the last reference dropped under it would unregister under it.
+  Session* oldest = nullptr;
+  uint64_t oldest_id = 0;
+  for (const auto& [id, weak] : sessions_) {
+    if (oldest != nullptr && id > oldest_id) continue;
+    std::shared_ptr<Session> session = weak.lock();
+    if (!session) continue;
+    if (session->IsIdle()) {
+      oldest = session.get();
+      oldest_id = id;
+    }
+    hold.push_back(std::move(session));
+  }
+  if (oldest == nullptr) return false;
+  for (const std::shared_ptr<Session>& session : hold) {
+    if (session.get() == oldest) session->Evict(session);
+  }
+  return true;
 }
 
 void Server::Impl::Unregister(uint64_t id, bool rejecting) {

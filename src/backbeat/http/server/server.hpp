@@ -46,7 +46,9 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   // A response must be written within this time, or the connection is closed.
   std::chrono::milliseconds write_timeout{10'000};
-  // Open connections beyond this are still accepted, answered 503 "Too many connections" with
+  // When every slot is taken, the idle keep-alive connection open longest is closed to make room
+  // for a new one (clients must expect an idle connection to close). Only when none is idle are
+  // open connections beyond this still accepted, answered 503 "Too many connections" with
   // Retry-After and closed, without reading their request (so load balancers see a clean
   // refusal instead of a hanging connect). At most kMaxRejectingConnections such answers are in
   // flight at once; past that, new connections are closed straight after accept.

@@ -12,6 +12,14 @@ core::Status AccessDeniedToAccount() {
 core::Status AccessDeniedToTask() { return core::PermissionDenied("Access denied to this task"); }
 core::Status TaskNotFound() { return core::NotFound("Task not found"); }
 
+// API.md section 6: a schedule that can never fire is refused. The parser refuses expressions
+// that match no day; this is the zone's part: a wildcard schedule whose every reading falls in a
+// spring-forward gap ("*/30 2 ? 3 SUN#2" in America/New_York) parses, but would never run.
+core::Status NeverFires(const core::Task& task) {
+  return core::InvalidField(
+      "schedule", "schedule is not a valid cron expression: it never fires in " + task.timezone);
+}
+
 }  // namespace
 
 TaskService::TaskService(storage::Storage& storage, const core::ZoneLookup& zones,
@@ -115,6 +123,7 @@ core::Result<TaskView> TaskService::Create(const core::Principal& caller,
   // From the same reading as created_at, so no second between them goes unscheduled.
   if (task.enabled) {
     task.next_slot = NextSlot(task, std::chrono::floor<std::chrono::seconds>(task.created_at));
+    if (!task.next_slot) return NeverFires(task);
   }
   if (core::Status s = storage_.tasks().Create(task); !s.ok()) return s;
   // A task created this instant under a fresh id has no runs: skip the query.
@@ -163,6 +172,7 @@ core::Result<TaskView> TaskService::Update(const core::Principal& caller,
   } else if (!was_enabled || task.schedule != old_schedule || task.timezone != old_zone ||
              !task.next_slot) {
     task.next_slot = NextSlot(task, std::chrono::floor<std::chrono::seconds>(task.updated_at));
+    if (!task.next_slot) return NeverFires(task);
   }
   if (core::Status s = storage_.tasks().Update(task); !s.ok()) {
     return s.code() == core::ErrorCode::kNotFound ? TaskNotFound() : s;

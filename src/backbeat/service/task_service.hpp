@@ -57,6 +57,8 @@ class TaskService {
   TaskService(storage::Storage& storage, const core::ZoneLookup& zones, const core::Clock& clock,
               IdSource& ids, Options options);
 
+  // Create and Update refuse an enabled task whose schedule never fires in its zone (every
+  // reading it names is skipped by daylight saving time): InvalidArgument on `schedule`.
   core::Result<TaskView> Create(const core::Principal& caller, const CreateTaskInput& input);
   core::Result<TaskView> Update(const core::Principal& caller, const UpdateTaskInput& input);
   core::Status Delete(const core::Principal& caller, const DeleteTaskInput& input);

@@ -31,8 +31,10 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kTooLargeBody =
     R"({"status":"error","error":"Request body too large","message":"Request body too large"})";
+// API.md section 1: every 400 carries missing_fields ([] for a problem with the whole request).
 constexpr std::string_view kInvalidRequestBody =
-    R"({"status":"error","error":"Invalid HTTP request","message":"Invalid HTTP request"})";
+    R"({"status":"error","error":"Invalid HTTP request","message":"Invalid HTTP request",)"
+    R"("missing_fields":[]})";
 constexpr std::string_view kShuttingDownBody =
     R"({"status":"error","error":"Server is shutting down","message":"Server is shutting down"})";
 

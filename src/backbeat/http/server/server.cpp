@@ -43,15 +43,25 @@
 #include <limits>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "backbeat/http/server/request_parsing.hpp"
+
 namespace backbeat::http {
 namespace {
+
+using detail::ApplyLimits;
+using detail::BeastRequest;
+using detail::ErrorResponse;
+using detail::IsAnswerableParseError;
+using detail::NewRequestId;
+using detail::ParseErrorResponse;
+using detail::RequestParser;
+using detail::ToRequest;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -75,37 +85,13 @@ constexpr size_t kLingerBytes = 8 * 1024 * 1024;
 constexpr std::chrono::milliseconds kForceCloseGrace{1000};
 // Back-off after a failed accept (for example out of file descriptors), so it does not spin.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
-constexpr size_t kMaxRequestIdLength = 64;
 
-constexpr std::string_view kMsgInvalidRequest = "Invalid HTTP request";
-constexpr std::string_view kMsgBodyTooLarge = "Request body too large";
-constexpr std::string_view kMsgHeadersTooLarge = "Request header fields too large";
 constexpr std::string_view kMsgShuttingDown = "Server is shutting down";
 constexpr std::string_view kMsgTooManyConnections = "Too many connections";
 constexpr std::string_view kMsgInternal = "Internal server error";
 
 // Safe methods read; they run on the read pool (ServerOptions::read_worker_threads).
 bool IsRead(std::string_view method) { return method == "GET" || method == "HEAD"; }
-
-std::string JsonEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-// API.md section 1: both keys carry the same message.
-Response ErrorResponse(int status, std::string_view message) {
-  Response response;
-  response.status = status;
-  const std::string escaped = JsonEscape(message);
-  response.body =
-      R"({"status":"error","error":")" + escaped + R"(","message":")" + escaped + R"("})";
-  return response;
-}
 
 Response UnavailableResponse(std::string_view message) {
   Response response = ErrorResponse(503, message);
@@ -134,37 +120,6 @@ std::string_view HttpDate(std::chrono::system_clock::time_point now) {
     cached_seconds = seconds;
   }
   return {text, length};
-}
-
-bool IsValidRequestId(std::string_view id) {
-  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// 128 random bits as 32 hex digits. Unpredictability is not a security property here (ids only
-// correlate logs), so a per-thread PRNG seeded from the OS is enough.
-std::string NewRequestId() {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(32, '0');
-  for (size_t half = 0; half < 2; ++half) {
-    uint64_t bits = engine();
-    for (size_t i = 0; i < 16; ++i, bits >>= 4) id[half * 16 + i] = kHex[bits & 0xf];
-  }
-  return id;
-}
-
-std::string Lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
@@ -382,8 +337,6 @@ class Server::Impl::Session {
   }
 
  private:
-  using BeastRequest = bhttp::request<bhttp::string_body>;
-
   asio::awaitable<void> Serve();
   asio::awaitable<void> Reject();
   // Writes `response`; returns whether the write succeeded.
@@ -425,9 +378,8 @@ asio::awaitable<void> Server::Impl::Session::Serve() {
     const Clock::time_point started = Clock::now();
     AccessRecord record;
     record.remote_address = remote_address_;
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-    parser.body_limit(static_cast<std::uint64_t>(options.max_body_bytes));
+    RequestParser parser;
+    ApplyLimits(parser, options);
     stream_.expires_after(options.header_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
     record.request_bytes = n;
@@ -445,25 +397,15 @@ asio::awaitable<void> Server::Impl::Session::Serve() {
       record.request_bytes += body_n;
     }
     if (ec) {
-      // Parse failures are answered; a client that left or stalled (eof, partial message,
-      // timeout, reset) is not: nobody is there to read it, or it would only feed a slow client.
-      const auto& http_category = bhttp::make_error_code(bhttp::error::end_of_stream).category();
-      if (ec.category() != http_category || ec == bhttp::error::end_of_stream ||
-          ec == bhttp::error::partial_message) {
-        break;
-      }
+      // Parse failures are answered; a client that left or stalled is not.
+      if (!IsAnswerableParseError(ec)) break;
       record.request_id = NewRequestId();
-      Response response;
       if (ec == bhttp::error::body_limit) {
         // The start line is parsed before the Content-Length that exceeded the limit.
         record.method = std::string(parser.get().method_string());
         record.path = std::string(PathOf(parser.get().target()));
-        response = ErrorResponse(413, kMsgBodyTooLarge);
-      } else if (ec == bhttp::error::header_limit) {
-        response = ErrorResponse(431, kMsgHeadersTooLarge);
-      } else {
-        response = ErrorResponse(400, kMsgInvalidRequest);
       }
+      Response response = ParseErrorResponse(ec);
       record.duration_ms =
           std::chrono::duration<double, std::milli>(Clock::now() - started).count();
       co_await FailAndClose(std::move(response), std::move(record));
@@ -471,19 +413,7 @@ asio::awaitable<void> Server::Impl::Session::Serve() {
     }
 
     BeastRequest& beast_request = parser.get();
-    Request request;
-    request.method = std::string(beast_request.method_string());
-    request.target = std::string(beast_request.target());
-    request.headers.reserve(
-        static_cast<size_t>(std::distance(beast_request.begin(), beast_request.end())));
-    for (const auto& field : beast_request) {
-      request.headers.emplace_back(Lowercase(field.name_string()), std::string(field.value()));
-    }
-    request.body = std::move(beast_request.body());
-    request.remote_address = remote_address_;
-    const std::string* incoming_id = request.Header("x-request-id");
-    request.request_id =
-        incoming_id != nullptr && IsValidRequestId(*incoming_id) ? *incoming_id : NewRequestId();
+    const Request request = ToRequest(beast_request, remote_address_);
     record.request_id = request.request_id;
     record.method = request.method;
     record.path = std::string(PathOf(request.target));
@@ -569,9 +499,11 @@ asio::awaitable<bool> Server::Impl::Session::Write(Response response, unsigned v
   for (const auto& [name, value] : server_.options_.default_headers) {
     if (IsTransportHeader(name) || is_own(name) || !IsWritableHeader(name, value)) continue;
     if (has_type && beast::iequals(name, "content-type")) continue;
+    // A named reference, not the binding: clang 14 cannot capture structured bindings.
+    const std::string& default_name = name;
     const bool set_by_handler =
         std::any_of(response.headers.begin(), response.headers.end(),
-                    [&](const auto& header) { return beast::iequals(header.first, name); });
+                    [&](const auto& header) { return beast::iequals(header.first, default_name); });
     if (!set_by_handler) AppendHeader(out, name, value);
   }
   if (!no_content) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,30 @@ struct ServerOptions {
   // error answers (for example CORS's Access-Control-Allow-Origin).
   std::vector<std::pair<std::string, std::string>> default_headers{};
 };
+
+// What the transport makes of the bytes at the start of a connection's input.
+struct ParsedRequest {
+  enum class Outcome {
+    // The bytes end before the request does: the transport waits for more, and closes without
+    // an answer if the client stops sending.
+    kIncomplete,
+    kRequest,   // `request` is complete
+    kRejected,  // malformed or over a limit: `rejection` is answered, then the connection closes
+  };
+  Outcome outcome = Outcome::kIncomplete;
+  // kRequest: as the Handler receives it (remote_address empty, request_id from X-Request-Id
+  // when valid, else a new one).
+  Request request;
+  bool keep_alive = false;  // kRequest: whether the connection stays open after the answer
+  unsigned version = 11;    // kRequest: 10 or 11
+  size_t consumed = 0;      // kRequest: bytes the request took; a pipelined request follows
+  Response rejection;       // kRejected: 400, 413 or 431 with the API.md error body
+};
+
+// Parses the first request in `bytes` with the parser, limits and error answers a Server with
+// these options uses on a connection, without sockets (tests and fuzzing of the request path).
+// The Server converts each request it reads the same way.
+ParsedRequest ParseRequest(std::string_view bytes, const ServerOptions& options);
 
 // The HTTP/1.1 transport: accepts connections, parses requests with limits and timeouts, runs
 // the Handler on a worker pool and writes the responses. Beast and Asio stay inside server.cpp.

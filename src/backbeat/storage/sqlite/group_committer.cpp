@@ -87,8 +87,8 @@ void GroupCommitter::Loop() {
     {
       std::lock_guard lock(answers_mu_);
       // Only a batch with a successful unit wrote anything the sync must cover.
-      const bool wrote = std::any_of(results.begin(), results.end(),
-                                     [](const core::Status& r) { return r.ok(); });
+      const bool wrote =
+          std::any_of(results.begin(), results.end(), [](const core::Status& r) { return r.ok(); });
       answers_.push_back({std::move(batch), std::move(results), wrote});
     }
     answers_ready_.notify_one();

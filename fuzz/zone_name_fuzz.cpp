@@ -1,0 +1,28 @@
+// libFuzzer target for time-zone names: arbitrary bytes go to the zone lookup the service uses
+// (the system's IANA database) and through the `timezone` field of a request body;
+// zone_name_checks.hpp says what must hold. A broken invariant traps, so the fuzzer records the
+// input.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <string_view>
+
+#include "fuzz/fuzz_zones.hpp"
+#include "fuzz/zone_name_checks.hpp"
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  backbeat::fuzz::FuzzZones();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const backbeat::fuzz::CheckResult result =
+      backbeat::fuzz::CheckZoneNameInput(input, backbeat::fuzz::FuzzZones());
+  if (!result.ok) {
+    std::fprintf(stderr, "zone name invariant violated: %s\n", result.diagnostic.c_str());
+    __builtin_trap();
+  }
+  return 0;
+}

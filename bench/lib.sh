@@ -33,3 +33,37 @@ bench_cleanup() {
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
+
+# Time and processes, shared by the scripts that sample and stop servers. PIDS holds the
+# processes a script started (its cleanup stops what is left).
+now_us() { printf -v "$1" '%s' "${EPOCHREALTIME/./}"; }  # sets the variable named $1, no fork
+
+sleep_until() {  # microseconds since the epoch
+  local t us
+  now_us t
+  us=$(($1 - t))
+  [ "$us" -gt 0 ] || return 0
+  sleep "$((us / 1000000)).$(printf '%06d' $((us % 1000000)))"
+}
+
+forget_pid() {
+  local kept=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
+  PIDS=("${kept[@]}")
+}
+
+stop_pid() {  # SIGTERM, bounded wait (backbeat drains within its --shutdown-timeout), then KILL
+  local pid=$1
+  if kill -TERM "$pid" 2>/dev/null; then
+    for _ in $(seq 300); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "process $pid did not stop within 30 s: killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  wait "$pid" 2>/dev/null || true
+  forget_pid "$pid"
+}

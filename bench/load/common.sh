@@ -4,7 +4,6 @@
 # WORK, PIDS and BIN set): ports, starting and stopping the server, seeding a database with the
 # sqlite3 CLI, /proc readings and the machine note of a report.
 
-now_us() { printf -v "$1" '%s' "${EPOCHREALTIME/./}"; }  # sets the variable named $1, no fork
 
 compilers() { pgrep -c cc1plus || true; }
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -19,11 +18,6 @@ free_port() {
   die "no free port found"
 }
 
-forget_pid() {
-  local kept=() p
-  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
-  PIDS=("${kept[@]}")
-}
 
 # SIGTERM, bounded wait (backbeat drains within its --shutdown-timeout), then KILL. Sets
 # STOP_RC to the exit status and STOP_MS to the time the process took to exit.

@@ -149,13 +149,6 @@ sampler >"$CSV" 2>/dev/null &
 PIDS+=($!)
 SAMPLER_PID=$!
 
-sleep_until() {  # microseconds since the epoch
-  local t us
-  now_us t
-  us=$(($1 - t))
-  [ "$us" -gt 0 ] || return 0
-  sleep "$((us / 1000000)).$(printf '%06d' $((us % 1000000)))"
-}
 
 # --- The soak.
 sleep_until $(((S0 - WARM) * 1000000))

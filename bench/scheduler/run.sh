@@ -87,7 +87,6 @@ for tool in sqlite3 curl; do command -v "$tool" >/dev/null || missing+=("$tool")
   die "missing: ${missing[*]} (apt-get install -y --no-install-recommends ${missing[*]}); this script installs nothing"
 [ -x "$BINARY" ] || die "$BINARY is missing: run ./dev build release (or set BENCH_BINARY)"
 
-now_us() { printf -v "$1" '%s' "${EPOCHREALTIME/./}"; }  # sets the variable named $1, no fork
 
 compilers() { pgrep -c cc1plus || true; }
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -114,27 +113,7 @@ free_port() {
 PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
 
-forget_pid() {
-  local kept=() p
-  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
-  PIDS=("${kept[@]}")
-}
 
-stop_pid() {  # SIGTERM, bounded wait (backbeat drains within its --shutdown-timeout), then KILL
-  local pid=$1
-  if kill -TERM "$pid" 2>/dev/null; then
-    for _ in $(seq 300); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "process $pid did not stop within 30 s: killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || true
-  forget_pid "$pid"
-}
 
 # start_server DIR [serve options...]: sets SRV_PID and SRV_READY_MS (process start to the first
 # 200 from /readyz, polled every 10 ms). The log goes to DIR/server.log.
@@ -317,13 +296,6 @@ fire_round() {
   cp "$dir/server.log" "$WORK/server-fire-$config-$round.log"
 }
 
-sleep_until() {  # microseconds since the epoch
-  local t us
-  now_us t
-  us=$(($1 - t))
-  [ "$us" -gt 0 ] || return 0
-  sleep "$((us / 1000000)).$(printf '%06d' $((us % 1000000)))"
-}
 
 fmt_ms() {  # milliseconds as seconds, or "not reached"
   if [ "$1" = "$NOT_REACHED" ]; then echo "not reached (>${RUN_WAIT} s)"

@@ -119,7 +119,6 @@ if [ "$(id -u)" -eq 0 ]; then
   command -v runuser >/dev/null || die "running as root needs runuser (util-linux)"
 fi
 
-now_us() { printf -v "$1" '%s' "${EPOCHREALTIME/./}"; }  # sets the variable named $1, no fork
 
 compilers() { pgrep -c cc1plus || true; }
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -226,27 +225,7 @@ pg_log_errors() {  # ERROR/FATAL/PANIC lines of the cluster's log after byte off
 }
 pg_log_size() { stat -c %s "$PGDIR/postgres.log" 2>/dev/null || echo 0; }
 
-forget_pid() {
-  local kept=() p
-  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
-  PIDS=("${kept[@]}")
-}
 
-stop_pid() {  # SIGTERM, bounded wait (backbeat drains within its --shutdown-timeout), then KILL
-  local pid=$1
-  if kill -TERM "$pid" 2>/dev/null; then
-    for _ in $(seq 300); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "process $pid did not stop within 30 s: killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || true
-  forget_pid "$pid"
-}
 
 # start_server DB DIR NAME [serve options...]: one node on database DB on a free port, its secret
 # and the admin key in DIR, its log DIR/NAME.log. Sets SRV_PID, SRV_PORT and SRV_READY_MS
@@ -355,13 +334,6 @@ metric() {
   awk -v n="$2${3:-}" '$1 == n { v = $2 } END { printf "%d", v + 0 }' <<<"$1"
 }
 
-sleep_until() {  # microseconds since the epoch
-  local t us
-  now_us t
-  us=$(($1 - t))
-  [ "$us" -gt 0 ] || return 0
-  sleep "$((us / 1000000)).$(printf '%06d' $((us % 1000000)))"
-}
 
 RESULTS=$WORK/results.txt
 : > "$RESULTS"

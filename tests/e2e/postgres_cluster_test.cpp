@@ -204,11 +204,21 @@ TEST_F(PostgresClusterTest, NodesKilledAtRandomNeitherLoseNorDoubleASlotNorStran
   RecordProperty("seed", std::to_string(seed));
   SCOPED_TRACE("seed " + std::to_string(seed) + " (set BACKBEAT_E2E_CRASH_SEED to replay)");
 
-  // Short leases so that runs cut short by a kill are recovered within the test. The dry-run
-  // executor finishes attempts at once; kills still land between the committed claim
-  // (EXECUTING) and the committed outcome, which the flusher writes in batches.
-  const std::vector<std::string> args = {"--allow-seconds", "--lease-seconds", "2",
-                                         "--per-account-limit", "256"};
+  // Short leases so that runs cut short by a kill are recovered within the test. Each attempt
+  // runs /bin/sleep 0.05 (the command executor), so that kills land while runs execute: with
+  // the dry-run executor, which finishes at once, a round of nine kills once caught none.
+  const std::vector<std::string> args = {"--allow-seconds",
+                                         "--lease-seconds",
+                                         "2",
+                                         "--per-account-limit",
+                                         "256",
+                                         "--executor-workers",
+                                         "16",
+                                         "--executor",
+                                         "command",
+                                         "--command",
+                                         "/bin/sleep",
+                                         "0.05"};
   std::array<Node, kNodes> nodes;
   nodes[0].server = std::make_unique<ServerFixture>(args, schema_->conninfo(), "");
   // One secret for all: a key is an HMAC under it, so every node must know it.

@@ -52,8 +52,12 @@ forget_pid() {
   PIDS=("${kept[@]}")
 }
 
-stop_pid() {  # SIGTERM, bounded wait (backbeat drains within its --shutdown-timeout), then KILL
-  local pid=$1
+# SIGTERM, bounded wait (backbeat drains within its --shutdown-timeout), then KILL. Sets
+# STOP_RC to the exit status and STOP_MS to the time the process took to exit.
+stop_pid() {
+  local pid=$1 t0 t1
+  now_us t0
+  STOP_RC=0
   if kill -TERM "$pid" 2>/dev/null; then
     for _ in $(seq 300); do
       kill -0 "$pid" 2>/dev/null || break
@@ -64,6 +68,8 @@ stop_pid() {  # SIGTERM, bounded wait (backbeat drains within its --shutdown-tim
       kill -KILL "$pid" 2>/dev/null || true
     fi
   fi
-  wait "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || STOP_RC=$?
+  now_us t1
+  STOP_MS=$(((t1 - t0) / 1000))
   forget_pid "$pid"
 }

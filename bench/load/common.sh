@@ -1,9 +1,8 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2034  # STOP_RC, STOP_MS, ADMIN_KEY are read by the sourcing scripts
+# shellcheck disable=SC2034  # ADMIN_KEY is read by the sourcing scripts
 # Shared by bench/load/run.sh and bench/load/idle_conns.sh (sourced after bench/lib.sh, with
 # WORK, PIDS and BIN set): ports, starting and stopping the server, seeding a database with the
 # sqlite3 CLI, /proc readings and the machine note of a report.
-
 
 compilers() { pgrep -c cc1plus || true; }
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -16,29 +15,6 @@ free_port() {
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
   done
   die "no free port found"
-}
-
-
-# SIGTERM, bounded wait (backbeat drains within its --shutdown-timeout), then KILL. Sets
-# STOP_RC to the exit status and STOP_MS to the time the process took to exit.
-stop_pid() {
-  local pid=$1 t0 t1
-  now_us t0
-  STOP_RC=0
-  if kill -TERM "$pid" 2>/dev/null; then
-    for _ in $(seq 300); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "process $pid did not stop within 30 s: killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || STOP_RC=$?
-  now_us t1
-  STOP_MS=$(((t1 - t0) / 1000))
-  forget_pid "$pid"
 }
 
 # start_server DIR PORT [serve options...]: sets SRV_PID; the log goes to DIR/server.log. Waits

@@ -325,7 +325,10 @@ core::Result<size_t> Engine::ClaimAndRunOnce(size_t limit) {
 
 void Engine::ClaimLoop() {
   const size_t workers = std::max<size_t>(1, options_.workers);
-  const size_t capacity = workers + std::max<size_t>(1, options_.claim_batch);
+  // Room for two claim batches beyond the workers: the next claim (a write that waits for its
+  // commit) runs while the workers go through the last one, instead of after them. With one,
+  // the writer idled a quarter of a 100,000-run burst's completion (profiled).
+  const size_t capacity = workers + 2 * std::max<size_t>(1, options_.claim_batch);
   for (;;) {
     size_t want = 0;
     {

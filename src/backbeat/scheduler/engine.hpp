@@ -27,7 +27,8 @@ namespace backbeat::scheduler {
 struct EngineOptions {
   std::string node_id = "node";  // lease owner name; unique per process
   size_t workers = 16;           // attempts running at once
-  // Most runs claimed per claim transaction; claimed runs wait in the process for a worker.
+  // Most runs claimed per claim transaction; claimed runs wait in the process for a worker
+  // (up to two batches' worth, so claiming overlaps executing).
   size_t claim_batch = 64;
   int per_account_limit = 0;  // EXECUTING runs per account across nodes; 0: no limit
   std::chrono::milliseconds lease{30000};
@@ -40,7 +41,7 @@ struct EngineOptions {
   std::chrono::milliseconds max_sleep{60000};
   // Due tasks per FireDue call; the engine looks at SIGTERM between calls. A backend may split a
   // call into smaller transactions (SQLite pipelines steps of 2,500).
-  size_t fire_batch = 20000;
+  size_t fire_batch = 50000;
   std::chrono::hours retention{24 * 30};
   RetryPolicy retry;
   FiringOptions firing;

@@ -71,6 +71,20 @@ void Statement::BindText(int index, std::string_view value) {
   if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
 }
 
+void Statement::BindTextRef(int index, std::string_view value) {
+  int rc =
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+}
+
+void Statement::BindOptTextRef(int index, const std::optional<std::string>& value) {
+  if (value) {
+    BindTextRef(index, *value);
+  } else {
+    BindNull(index);
+  }
+}
+
 void Statement::BindInt(int index, int64_t value) {
   int rc = sqlite3_bind_int64(stmt_, index, value);
   if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;

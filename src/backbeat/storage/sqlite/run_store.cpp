@@ -91,19 +91,20 @@ std::optional<core::RunError> ReadError(const Statement& s, int first) {
   return core::RunError{s.Text(first), s.Text(first + 1), s.Text(first + 2)};
 }
 
-// Binds the run as parameters ?(o+1) .. ?(o+kColumnCount), in kColumns order.
+// Binds the run as parameters ?(o+1) .. ?(o+kColumnCount), in kColumns order. The run's own
+// strings are bound without a copy: every caller's run outlives its statement.
 void BindRun(Statement& s, const core::Run& r, int o = 0) {
-  s.BindText(o + 1, r.id);
-  s.BindText(o + 2, r.task_id);
-  s.BindText(o + 3, r.account_id);
-  s.BindText(o + 4, r.artist_account_id);
-  s.BindText(o + 5, core::RunStatusName(r.status));
+  s.BindTextRef(o + 1, r.id);
+  s.BindTextRef(o + 2, r.task_id);
+  s.BindTextRef(o + 3, r.account_id);
+  s.BindTextRef(o + 4, r.artist_account_id);
+  s.BindTextRef(o + 5, core::RunStatusName(r.status));  // a literal
   if (r.slot) {
     s.BindInt(o + 6, ToS(*r.slot));
   } else {
     s.BindNull(o + 6);
   }
-  s.BindOptText(o + 7, r.idempotency_key);
+  s.BindOptTextRef(o + 7, r.idempotency_key);
   s.BindInt(o + 8, r.is_test ? 1 : 0);
   s.BindInt(o + 9, ToMs(r.created_at));
   s.BindInt(o + 10, ToMs(r.updated_at));
@@ -115,15 +116,15 @@ void BindRun(Statement& s, const core::Run& r, int o = 0) {
   s.BindReal(o + 16, r.cost_in_cents);
   s.BindReal(o + 17, r.base_cost_in_cents);
   s.BindInt(o + 18, r.duration_ms);
-  s.BindText(o + 19, r.payload_json);
-  s.BindOptText(o + 20, r.output_json);
+  s.BindTextRef(o + 19, r.payload_json);
+  s.BindOptTextRef(o + 20, r.output_json);
   BindError(s, o + 21, r.error);
-  s.BindText(o + 24, r.schedule_expression);
-  s.BindText(o + 25, r.timezone);
+  s.BindTextRef(o + 24, r.schedule_expression);
+  s.BindTextRef(o + 25, r.timezone);
   s.BindInt(o + 26, r.max_attempts);
   s.BindInt(o + 27, r.timeout_seconds);
   s.BindInt(o + 28, r.exclusive ? 1 : 0);
-  s.BindOptText(o + 29, r.lease_owner);
+  s.BindOptTextRef(o + 29, r.lease_owner);
   s.BindOptInt(o + 30, ToMs(r.lease_expires_at));
   s.BindInt(o + 31, ToMs(AvailableAt(r)));
   s.BindText(o + 32, codec::EncodeAttempts(r.attempts));
@@ -305,20 +306,20 @@ core::Result<bool> InsertRunIfAbsent(Connection& c, const core::Run& run) {
 
 std::string_view ActiveRunPredicate() { return BACKBEAT_ACTIVE; }
 
-core::Result<size_t> InsertRunsIfAbsent(Connection& c, const std::vector<core::Run>& runs) {
+core::Result<size_t> InsertRunsIfAbsent(Connection& c, std::span<const core::Run* const> runs) {
   size_t inserted = 0;
   size_t i = 0;
   for (; i + kInsertChunk <= runs.size(); i += kInsertChunk) {
     core::Result<Statement> s = c.Prepare(InsertChunkSql());
     if (!s.ok()) return s.status();
     for (size_t j = 0; j < kInsertChunk; ++j) {
-      BindRun(*s, runs[i + j], static_cast<int>(j) * kColumnCount);
+      BindRun(*s, *runs[i + j], static_cast<int>(j) * kColumnCount);
     }
     if (core::Status st = s->Run(); !st.ok()) return st;
     inserted += static_cast<size_t>(c.Changes());
   }
   for (; i < runs.size(); ++i) {
-    core::Result<bool> one = InsertRunIfAbsent(c, runs[i]);
+    core::Result<bool> one = InsertRunIfAbsent(c, *runs[i]);
     if (!one.ok()) return one.status();
     if (*one) ++inserted;
   }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <span>
+
 #include "backbeat/storage/sqlite/group_committer.hpp"
 #include "backbeat/storage/sqlite/read_pool.hpp"
 #include "backbeat/storage/storage.hpp"
@@ -15,7 +17,7 @@ namespace backbeat::storage::sqlite {
 // its id or (task, slot) is taken (answers false then).
 core::Result<bool> InsertRunIfAbsent(Connection& c, const core::Run& run);
 // The same for many runs, several per statement; answers how many were inserted.
-core::Result<size_t> InsertRunsIfAbsent(Connection& c, const std::vector<core::Run>& runs);
+core::Result<size_t> InsertRunsIfAbsent(Connection& c, std::span<const core::Run* const> runs);
 // The predicate of the partial index runs_active_by_task, for queries that use it.
 std::string_view ActiveRunPredicate();
 // Runs of the task that are not final.

@@ -1,6 +1,7 @@
 #include "backbeat/storage/sqlite/schedule_store.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -50,7 +51,7 @@ std::string NextSlotSql(size_t n) {
 }
 
 core::Status WriteNextSlots(
-    Connection& c, const std::vector<std::pair<std::string, std::optional<int64_t>>>& next) {
+    Connection& c, const std::vector<std::pair<std::string_view, std::optional<int64_t>>>& next) {
   static const std::string kChunkSql = NextSlotSql(kNextSlotChunk);
   static const std::string kOneSql = NextSlotSql(1);
   for (size_t i = 0; i < next.size();) {
@@ -77,14 +78,15 @@ core::Status WriteNextSlots(
 
 namespace {
 
-// Tasks per pipeline step of FireDue.
+// Tasks per pipeline step of FireDue, and steps decided ahead of the writer at most.
 constexpr size_t kFireStep = 2500;
+constexpr size_t kFireStepsInFlight = 8;
 
 // A column of a query over `tasks`: the task's count of active runs (what overlap decides on).
-std::string ActiveCountColumn() {
+std::string ActiveCountColumn(std::string_view tasks = "tasks") {
   return "(SELECT count(*) FROM runs INDEXED BY runs_active_by_task"
-         " WHERE runs.task_id = tasks.id AND " +
-         std::string(ActiveRunPredicate()) + ")";
+         " WHERE runs.task_id = " +
+         std::string(tasks) + ".id AND " + std::string(ActiveRunPredicate()) + ")";
 }
 
 // Each due task with its count of active runs, in one statement; ?3/?4 continue after a
@@ -132,33 +134,42 @@ core::Result<FireSummary> ApplyDecisions(
     bool enabled = false;
     int active = 0;
   };
-  std::unordered_map<std::string, Current> current;
+  // The writer is the one serial step of a burst: this reads each task's current state in
+  // one statement, in the batch's order (by position), and copies no run or id.
+  std::vector<std::optional<Current>> current(batch.size());
   {
-    static const std::string kSql = "SELECT id, next_slot_s, updated_at_ms, enabled, " +
-                                    ActiveCountColumn() +
-                                    " FROM tasks WHERE id IN (SELECT value FROM json_each(?1))";
-    std::vector<std::string> ids;
-    ids.reserve(batch.size());
-    for (const Decided& d : batch) ids.push_back(d.due.task.id);
+    static const std::string kSql =
+        "SELECT CAST(j.key AS INTEGER), t.next_slot_s, t.updated_at_ms, t.enabled, " +
+        ActiveCountColumn("t") +
+        " FROM json_each(?1) AS j JOIN tasks AS t ON t.id = j.value";
+    std::string ids = "[";
+    for (const Decided& d : batch) {
+      if (ids.size() > 1) ids += ',';
+      codec::AppendJsonString(ids, d.due.task.id);
+    }
+    ids += ']';
     core::Result<Statement> s = c.Prepare(kSql);
     if (!s.ok()) return s.status();
-    s->BindText(1, codec::JsonStringArray(ids));
+    s->BindText(1, ids);
     for (;;) {
       core::Result<bool> row = s->Step();
       if (!row.ok()) return row.status();
       if (!*row) break;
-      current[s->Text(0)] =
+      const int64_t at = s->Int(0);
+      if (at < 0 || static_cast<size_t>(at) >= batch.size()) continue;
+      current[static_cast<size_t>(at)] =
           Current{s->OptInt(1), s->Int(2), s->Int(3) != 0, static_cast<int>(s->Int(4))};
     }
   }
   FireSummary summary;
-  std::vector<core::Run> runs;
-  std::vector<std::pair<std::string, std::optional<int64_t>>> next;
+  std::vector<const core::Run*> runs;
+  runs.reserve(batch.size());
+  std::vector<std::pair<std::string_view, std::optional<int64_t>>> next;
   next.reserve(batch.size());
-  for (Decided& d : batch) {
-    auto it = current.find(d.due.task.id);
-    if (it == current.end()) continue;  // deleted meanwhile
-    const Current& now_row = it->second;
+  for (size_t at = 0; at < batch.size(); ++at) {
+    Decided& d = batch[at];
+    if (!current[at]) continue;  // deleted meanwhile
+    const Current& now_row = *current[at];
     if (!now_row.enabled || !now_row.next_slot || *now_row.next_slot > ToS(now)) continue;
     const core::Task& seen = d.due.task;
     const bool unchanged = seen.next_slot && ToS(*seen.next_slot) == *now_row.next_slot &&
@@ -178,7 +189,7 @@ core::Result<FireSummary> ApplyDecisions(
       d.due = DueTask{std::move(task).value(), now_row.active};
       d.decision = decide(d.due);
     }
-    for (core::Run& run : d.decision.runs) runs.push_back(std::move(run));
+    for (const core::Run& run : d.decision.runs) runs.push_back(&run);
     for (const SlotSkip& skip : d.decision.skips) {
       if (core::Status st = InsertSkip(c, skip); !st.ok()) return st;
       summary.skipped_slots += skip.count;
@@ -215,8 +226,23 @@ core::Result<FireSummary> SqliteScheduleStore::FireDue(
     std::vector<Decided> batch;
     std::optional<core::Result<FireSummary>> result;
     std::promise<core::Status> done;
+    std::future<core::Status> finished = done.get_future();
   };
-  std::vector<std::unique_ptr<Step>> steps;
+  // Steps submitted and not yet waited for. A few in flight keep the writer busy while this
+  // thread decides ahead, and bound the memory of a large burst (decided runs wait here).
+  std::deque<std::unique_ptr<Step>> steps;
+  FireSummary summary;
+  core::Status first_error = core::Status::Ok();
+  auto finish_oldest = [&] {
+    std::unique_ptr<Step> step = std::move(steps.front());
+    steps.pop_front();
+    core::Status st = step->finished.get();
+    if (!st.ok()) {
+      if (first_error.ok()) first_error = st;
+      return;
+    }
+    summary.AddCounts(step->result->value());
+  };
   std::optional<std::pair<int64_t, std::string>> after;
   size_t taken = 0;
   bool more = false;
@@ -264,6 +290,8 @@ core::Result<FireSummary> SqliteScheduleStore::FireDue(
       FireDecision decision = decide_one(task);
       step->batch.push_back(Decided{std::move(task), std::move(decision)});
     }
+    while (steps.size() >= kFireStepsInFlight) finish_oldest();
+    if (!first_error.ok()) break;
     Step* raw = step.get();
     writer_.SubmitAsync(
         [raw, now, &decide_one](Connection& c) -> core::Status {
@@ -276,16 +304,8 @@ core::Result<FireSummary> SqliteScheduleStore::FireDue(
     if (taken == limit) more = true;
   }
   // Every submitted step is waited for, whatever failed, so none outlives this call.
-  FireSummary summary;
-  core::Status first_error = read_error;
-  for (auto& step : steps) {
-    core::Status st = step->done.get_future().get();
-    if (!st.ok()) {
-      if (first_error.ok()) first_error = st;
-      continue;
-    }
-    summary.AddCounts(step->result->value());
-  }
+  while (!steps.empty()) finish_oldest();
+  if (first_error.ok()) first_error = read_error;
   if (!first_error.ok()) return first_error;
   summary.more = more;
   return summary;

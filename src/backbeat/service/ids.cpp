@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -13,9 +14,29 @@
 namespace backbeat::service {
 namespace {
 
-void Fill(unsigned char* out, size_t n) {
+void FillFromOpenSsl(unsigned char* out, size_t n) {
   // RAND_bytes fails only when the OS entropy source is broken; nothing sensible can go on.
   if (RAND_bytes(out, static_cast<int>(n)) != 1) std::abort();
+}
+
+// Random bytes from a per-thread buffer refilled 4 KiB at a time: one RAND_bytes call (its
+// locking and DRBG setup) per ~170 run ids instead of per id, which showed in the profile of the
+// SQLite writer, where attempt ids are made inside the claim. Each byte is handed out once and
+// wiped.
+void Fill(unsigned char* out, size_t n) {
+  struct Pool {
+    std::array<unsigned char, 4096> bytes{};
+    size_t next = 4096;
+  };
+  thread_local Pool pool;
+  if (n > pool.bytes.size()) return FillFromOpenSsl(out, n);
+  if (pool.bytes.size() - pool.next < n) {
+    FillFromOpenSsl(pool.bytes.data(), pool.bytes.size());
+    pool.next = 0;
+  }
+  std::memcpy(out, pool.bytes.data() + pool.next, n);
+  std::memset(pool.bytes.data() + pool.next, 0, n);
+  pool.next += n;
 }
 
 }  // namespace

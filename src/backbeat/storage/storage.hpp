@@ -255,6 +255,10 @@ class Storage {
   virtual ScheduleStore& schedule() = 0;
   // A cheap check that the database answers (for /readyz).
   virtual core::Status Ping() = 0;
+  // Runs `reads`; the reads it makes on this thread share one snapshot where the backend can
+  // (SQLite: one read transaction on one connection), for answers built from several reads (a
+  // task and its recent runs). Writes inside are not part of it. Other backends just run it.
+  virtual core::Status ReadTogether(const std::function<core::Status()>& reads) { return reads(); }
   // The database server's clock, for backends shared by several nodes: due-ness is decided on
   // one clock for all of them, not on each node's. Nullopt when the database is local to this
   // process (its clock is the node's).

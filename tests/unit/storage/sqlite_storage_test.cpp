@@ -703,3 +703,71 @@ TEST_F(SqliteStorageTest, FireDueDecidesAgainWhenATaskChangedAfterItWasRead) {
 
 }  // namespace
 }  // namespace backbeat::storage::sqlite
+
+namespace backbeat::storage::sqlite {
+namespace {
+
+// GET /api/tasks reads a page of tasks and then each one's recent runs inside ReadTogether: one
+// read transaction on one connection, so they come from one snapshot, and no nested read waits
+// for a second connection (with one reader it would wait for ever).
+TEST_F(SqliteStorageTest, ReadsInsideReadTogetherShareOneSnapshotOnOneConnection) {
+  auto storage = OpenOrDie(Path(), SqliteOptions{.read_connections = 1});
+  ASSERT_NE(storage, nullptr);
+  core::Task first = FullTask(Uuid(1), Uuid(1, 1), 100);
+  ASSERT_TRUE(storage->tasks().Create(first).ok());
+
+  TaskQuery all;
+  all.limit = 10;
+  size_t seen_before = 0, seen_after = 0;
+  core::Status together = storage->ReadTogether([&]() -> core::Status {
+    auto before = storage->tasks().List(all);
+    if (!before.ok()) return before.status();
+    seen_before = before->size();
+    // A write committed by another thread meanwhile is not part of this snapshot.
+    core::Task second = FullTask(Uuid(2), Uuid(1, 1), 200);
+    std::thread writer([&] { EXPECT_TRUE(storage->tasks().Create(second).ok()); });
+    writer.join();
+    RunQuery runs;
+    runs.task_id = first.id;
+    runs.limit = 5;
+    if (auto r = storage->runs().List(runs); !r.ok()) return r.status();  // the one connection
+    auto after = storage->tasks().List(all);
+    if (!after.ok()) return after.status();
+    seen_after = after->size();
+    return core::Status::Ok();
+  });
+  ASSERT_TRUE(together.ok()) << together.ToString();
+  EXPECT_EQ(seen_before, 1u);
+  EXPECT_EQ(seen_after, 1u);
+  auto now = storage->tasks().List(all);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->size(), 2u);  // a read after it sees the write
+}
+
+// Two storages on one thread: a read of the second inside ReadTogether of the first uses the
+// second's own connection, not the first's.
+TEST_F(SqliteStorageTest, ReadTogetherJoinsOnlyReadsOfItsOwnDatabase) {
+  auto one = OpenOrDie(Path(), SqliteOptions{.read_connections = 1});
+  auto two = OpenOrDie(dir_.File("other.db"), SqliteOptions{.read_connections = 1});
+  ASSERT_NE(one, nullptr);
+  ASSERT_NE(two, nullptr);
+  ASSERT_TRUE(two->tasks().Create(FullTask(Uuid(7), Uuid(1, 1), 100)).ok());
+  TaskQuery all;
+  all.limit = 10;
+  size_t in_one = 9, in_two = 9;
+  core::Status together = one->ReadTogether([&]() -> core::Status {
+    auto a = one->tasks().List(all);
+    auto b = two->tasks().List(all);
+    auto a_again = one->tasks().List(all);
+    if (!a.ok() || !b.ok() || !a_again.ok()) return core::Internal("a read failed");
+    in_one = a_again->size();
+    in_two = b->size();
+    return core::Status::Ok();
+  });
+  ASSERT_TRUE(together.ok()) << together.ToString();
+  EXPECT_EQ(in_one, 0u);
+  EXPECT_EQ(in_two, 1u);
+}
+
+}  // namespace
+}  // namespace backbeat::storage::sqlite

@@ -40,11 +40,16 @@ class ReadPool {
   Lease Acquire();
 
   // Runs `read` on a pooled connection inside one read transaction, so a read made of several
-  // queries sees one consistent snapshot. `read` returns a Status or a Result.
+  // queries sees one consistent snapshot. `read` returns a Status or a Result. A Read made
+  // inside another Read of this pool on the same thread joins it: same connection, same
+  // transaction (one snapshot, one BEGIN/COMMIT, and never a second lease that could wait on a
+  // pool lent out to readers waiting in turn).
   template <typename F>
   auto Read(F&& read) -> decltype(read(std::declval<Connection&>())) {
+    if (Connection* joined = Joined()) return read(*joined);
     Lease lease = Acquire();
     if (core::Status s = lease->Exec("BEGIN"); !s.ok()) return s;
+    Joining joining(*this, *lease);
     auto result = read(*lease);
     // A read-only transaction has nothing to lose: end it whatever happened.
     core::Status end;
@@ -54,6 +59,20 @@ class ReadPool {
   }
 
  private:
+  // The connection of the Read this thread is inside, for this pool; null outside any.
+  Connection* Joined() const;
+  class Joining {
+   public:
+    Joining(const ReadPool& pool, Connection& connection);
+    ~Joining();
+    Joining(const Joining&) = delete;
+    Joining& operator=(const Joining&) = delete;
+
+   private:
+    const ReadPool* previous_pool_;
+    Connection* previous_connection_;
+  };
+
   void Release(std::unique_ptr<Connection> connection);
 
   std::mutex mu_;

@@ -181,6 +181,11 @@ RunStore& SqliteStorage::runs() { return *runs_; }
 AccountStore& SqliteStorage::accounts() { return *accounts_; }
 ScheduleStore& SqliteStorage::schedule() { return *schedule_; }
 
+core::Status SqliteStorage::ReadTogether(const std::function<core::Status()>& reads) {
+  // The stores' reads inside join this one (ReadPool::Read nests on a thread).
+  return readers_->Read([&](Connection&) { return reads(); });
+}
+
 core::Status SqliteStorage::Ping() {
   return readers_->Read([](Connection& c) -> core::Status {
     core::Result<Statement> s = c.Prepare("SELECT 1");

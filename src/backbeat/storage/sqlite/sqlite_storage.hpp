@@ -61,6 +61,7 @@ class SqliteStorage final : public Storage {
   AccountStore& accounts() override;
   ScheduleStore& schedule() override;
   core::Status Ping() override;
+  core::Status ReadTogether(const std::function<core::Status()>& reads) override;
 
   // Writes and committed transactions so far: with group commit under concurrent load,
   // transactions grow much more slowly than units. For tests and metrics.

@@ -155,9 +155,15 @@ core::Result<storage::FireSummary> Engine::FireOnce() {
     std::unordered_map<std::string, Outcome> outcomes;
     auto decide = [&](const storage::DueTask& due) {
       storage::FireDecision d = decider_.Decide(due, now);
+      // Due-ness and catch-up are decided on the round's `now`; a run is stamped with when it
+      // was made, which in a large burst is up to a few seconds later (its lag is the truth).
+      const core::Millis made = std::max(now, clock_.Now());
       Outcome& o = outcomes[due.task.id];
       o = Outcome{};
-      for (const core::Run& r : d.runs) o.lags.push_back(Seconds(now, core::Millis(*r.slot)));
+      for (core::Run& r : d.runs) {
+        r.created_at = r.updated_at = made;
+        o.lags.push_back(Seconds(made, core::Millis(*r.slot)));
+      }
       for (const storage::SlotSkip& s : d.skips) o.skips.emplace_back(s.reason, s.count);
       return d;
     };

@@ -5,18 +5,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <string_view>
 
 #include "fuzz/cron_parser_checks.hpp"
+#include "fuzz/harness.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const backbeat::fuzz::CronCheckResult result = backbeat::fuzz::CheckCronParserInput(input);
-  if (!result.ok) {
-    // Printed first so the crash report says which invariant broke, not only where.
-    std::fprintf(stderr, "cron invariant violated: %s\n", result.diagnostic.c_str());
-    __builtin_trap();
-  }
-  return 0;
+  return backbeat::fuzz::CheckOneInput(data, size, "cron", [](std::string_view input) {
+    return backbeat::fuzz::CheckCronParserInput(input);
+  });
 }

@@ -6,10 +6,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <string_view>
 
 #include "fuzz/fuzz_zones.hpp"
+#include "fuzz/harness.hpp"
 #include "fuzz/http_request_checks.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
@@ -18,12 +18,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const backbeat::fuzz::CheckResult result =
-      backbeat::fuzz::CheckHttpRequestInput(input, backbeat::fuzz::FuzzZones());
-  if (!result.ok) {
-    std::fprintf(stderr, "HTTP request invariant violated: %s\n", result.diagnostic.c_str());
-    __builtin_trap();
-  }
-  return 0;
+  return backbeat::fuzz::CheckOneInput(data, size, "HTTP request", [](std::string_view input) {
+    return backbeat::fuzz::CheckHttpRequestInput(input, backbeat::fuzz::FuzzZones());
+  });
 }

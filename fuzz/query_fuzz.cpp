@@ -5,17 +5,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <string_view>
 
+#include "fuzz/harness.hpp"
 #include "fuzz/query_checks.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const backbeat::fuzz::CheckResult result = backbeat::fuzz::CheckQueryInput(input);
-  if (!result.ok) {
-    std::fprintf(stderr, "query invariant violated: %s\n", result.diagnostic.c_str());
-    __builtin_trap();
-  }
-  return 0;
+  return backbeat::fuzz::CheckOneInput(data, size, "query", [](std::string_view input) {
+    return backbeat::fuzz::CheckQueryInput(input);
+  });
 }

@@ -5,10 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <string_view>
 
 #include "fuzz/fuzz_zones.hpp"
+#include "fuzz/harness.hpp"
 #include "fuzz/task_json_checks.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
@@ -17,12 +17,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const backbeat::fuzz::CheckResult result =
-      backbeat::fuzz::CheckTaskJsonInput(input, backbeat::fuzz::FuzzZones());
-  if (!result.ok) {
-    std::fprintf(stderr, "task JSON invariant violated: %s\n", result.diagnostic.c_str());
-    __builtin_trap();
-  }
-  return 0;
+  return backbeat::fuzz::CheckOneInput(data, size, "task JSON", [](std::string_view input) {
+    return backbeat::fuzz::CheckTaskJsonInput(input, backbeat::fuzz::FuzzZones());
+  });
 }

@@ -5,33 +5,10 @@
 #include <chrono>
 #include <cstdio>
 
+#include "backbeat/core/text/json_string.hpp"
 #include "backbeat/core/time/instant.hpp"
 
 namespace backbeat::app {
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 15];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 void JsonLog::Write(LogLevel level, std::string_view msg,
                     std::initializer_list<LogField> fields) const {
@@ -40,17 +17,17 @@ void JsonLog::Write(LogLevel level, std::string_view msg,
   std::string line = "{\"ts\":";
   auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now());
-  AppendJsonString(line, core::FormatIso8601Millis(now));
+  core::AppendJsonString(line, core::FormatIso8601Millis(now));
   line += ",\"level\":\"";
   line += kLevels[static_cast<int>(level)];
   line += "\",\"msg\":";
-  AppendJsonString(line, msg);
+  core::AppendJsonString(line, msg);
   for (const LogField& f : fields) {
     line += ',';
-    AppendJsonString(line, f.key);
+    core::AppendJsonString(line, f.key);
     line += ':';
     if (auto* s = std::get_if<std::string_view>(&f.value)) {
-      AppendJsonString(line, *s);
+      core::AppendJsonString(line, *s);
     } else if (auto* i = std::get_if<long long>(&f.value)) {
       line += std::to_string(*i);
     } else if (auto* d = std::get_if<double>(&f.value)) {

@@ -45,7 +45,4 @@ class JsonLog {
   LogLevel min_level_;
 };
 
-// Appends `s` to `out` as a JSON string literal (quotes included).
-void AppendJsonString(std::string& out, std::string_view s);
-
 }  // namespace backbeat::app

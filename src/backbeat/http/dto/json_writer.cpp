@@ -145,21 +145,7 @@ void AppendIso8601Millis(std::string& out, core::Millis t) {
 }  // namespace
 
 void JsonWriter::Key(std::string_view key) {
-  if (key.size() > kShortString) {
-    Separate();
-    out_.push_back('"');
-    AppendEscaped(out_, key);
-    out_.append("\":", 2);
-  } else {
-    char text[1 + 1 + kShortString * kMaxEscape + 2];
-    char* d = text;
-    if (need_comma_) *d++ = ',';
-    *d++ = '"';
-    d = EscapeTo(d, key);
-    *d++ = '"';
-    *d++ = ':';
-    out_.append(text, static_cast<size_t>(d - text));
-  }
+  Quoted(key, /*colon=*/true);
   need_comma_ = false;
 }
 
@@ -182,20 +168,28 @@ void JsonWriter::Double(double d) {
 }
 
 void JsonWriter::String(std::string_view s) {
+  Quoted(s, /*colon=*/false);
+  need_comma_ = true;
+}
+
+// The separating comma if one is due, `s` quoted and escaped, then the colon of a key: built on
+// the stack and added in one append when short, the common case of keys and values.
+void JsonWriter::Quoted(std::string_view s, bool colon) {
   if (s.size() > kShortString) {
-    BeginString();
+    Separate();
+    out_.push_back('"');
     AppendEscaped(out_, s);
-    EndString();
+    out_.append("\":", colon ? 2 : 1);
     return;
   }
-  char text[1 + 1 + kShortString * kMaxEscape + 1];
+  char text[1 + 1 + kShortString * kMaxEscape + 2];
   char* d = text;
   if (need_comma_) *d++ = ',';
   *d++ = '"';
   d = EscapeTo(d, s);
   *d++ = '"';
+  if (colon) *d++ = ':';
   out_.append(text, static_cast<size_t>(d - text));
-  need_comma_ = true;
 }
 
 void JsonWriter::Timestamp(core::Millis t) {

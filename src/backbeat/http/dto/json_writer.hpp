@@ -59,6 +59,7 @@ class JsonWriter {
     need_comma_ = true;
   }
   void Literal(std::string_view text);
+  void Quoted(std::string_view s, bool colon);
 
   std::string& out_;
   // A value has just been completed at the current level, so the next key or element needs a

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "backbeat/core/text/json_string.hpp"
 #include "backbeat/core/time/instant.hpp"
 #include "backbeat/storage/sqlite/connection.hpp"
 
@@ -68,33 +69,13 @@ class Filter {
   std::vector<std::variant<std::string, int64_t>> values_;
 };
 
-// Appends `text` as a JSON string (quotes and escapes), for binding lists as one parameter.
-inline void AppendJsonString(std::string& out, std::string_view text) {
-  constexpr std::string_view kHex = "0123456789abcdef";
-  out += '"';
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += ch;
-    }
-  }
-  out += '"';
-}
-
 // A JSON array of strings, for binding a list as one parameter (`IN (SELECT value FROM
 // json_each(?))`) instead of splicing values into SQL.
 inline std::string JsonStringArray(const std::vector<std::string>& items) {
   std::string out = "[";
   for (size_t i = 0; i < items.size(); ++i) {
     if (i > 0) out += ',';
-    AppendJsonString(out, items[i]);
+    core::AppendJsonString(out, items[i]);
   }
   out += ']';
   return out;

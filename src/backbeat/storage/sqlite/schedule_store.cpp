@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backbeat/core/text/json_string.hpp"
 #include "backbeat/storage/sqlite/row_codec.hpp"
 #include "backbeat/storage/sqlite/run_store.hpp"
 #include "backbeat/storage/sqlite/submit.hpp"
@@ -145,7 +146,7 @@ core::Result<FireSummary> ApplyDecisions(
     std::string ids = "[";
     for (const Decided& d : batch) {
       if (ids.size() > 1) ids += ',';
-      codec::AppendJsonString(ids, d.due.task.id);
+      core::AppendJsonString(ids, d.due.task.id);
     }
     ids += ']';
     core::Result<Statement> s = c.Prepare(kSql);

@@ -22,6 +22,7 @@
 
 #include "backbeat/storage/sqlite/connection.hpp"
 #include "backbeat/storage/sqlite/group_committer.hpp"
+#include "backbeat/storage/sqlite/run_store.hpp"
 #include "backbeat/storage/sqlite/schema.hpp"
 #include "tests/contract/storage_test_util.hpp"
 
@@ -560,6 +561,53 @@ TEST_F(GroupCommitterAsyncTest, DestructionAnswersEveryQueuedAsyncUnit) {
   ASSERT_EQ(recorder.calls.size(), 10u);
   for (const auto& [tag, status] : recorder.calls) EXPECT_TRUE(status.ok()) << tag;
   EXPECT_EQ(CountRows(), 10);
+}
+
+// The multi-row insert of a firing step is INSERT OR FAIL (no statement journal): a statement
+// that fails part-way keeps the rows it wrote before, and only the writer's unit rolling back
+// removes them. A trigger refuses one run in the middle of a 16-row statement.
+TEST_F(SqliteStorageTest, AFailedMultiRowRunInsertLeavesNoRowOnceItsUnitRollsBack) {
+  { ASSERT_NE(OpenOrDie(Path()), nullptr); }  // migrations
+  auto c = Connection::Open(Path(), Connection::Mode::kReadWrite, 1000);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(
+      (*c)->ExecScript("CREATE TRIGGER refuse BEFORE INSERT ON runs "
+                       "WHEN NEW.id = 'run_refused' BEGIN SELECT RAISE(FAIL, 'refused'); END")
+          .ok());
+  GroupCommitter writer(std::move(c).value(), 16);
+  auto runs_of = [](std::string_view refused_id) {
+    std::vector<core::Run> runs;
+    for (int i = 0; i < 20; ++i) {
+      runs.push_back(FullRun("run_" + std::to_string(100 + i), Uuid(1, i), Uuid(2), 1000 + i));
+    }
+    runs[7].id = refused_id;
+    return runs;
+  };
+  auto insert_all = [&](const std::vector<core::Run>& runs, size_t& inserted) {
+    return writer.Submit([&](Connection& conn) -> core::Status {
+      std::vector<const core::Run*> ptrs;
+      for (const core::Run& r : runs) ptrs.push_back(&r);
+      core::Result<size_t> n = InsertRunsIfAbsent(conn, ptrs);
+      if (!n.ok()) return n.status();
+      inserted = *n;
+      return core::Status::Ok();
+    });
+  };
+  auto count = [&] {
+    auto reader = Connection::Open(Path(), Connection::Mode::kReadOnly, 1000);
+    EXPECT_TRUE(reader.ok());
+    auto s = (*reader)->Prepare("SELECT count(*) FROM runs");
+    EXPECT_TRUE(s.ok() && s->Step().value());
+    return s->Int(0);
+  };
+  size_t inserted = 0;
+  core::Status refused = insert_all(runs_of("run_refused"), inserted);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_THAT(refused.message(), HasSubstr("refused"));
+  EXPECT_EQ(count(), 0);  // not the 7 rows the statement wrote before the refused one
+  ASSERT_TRUE(insert_all(runs_of("run_107"), inserted).ok());
+  EXPECT_EQ(inserted, 20u);
+  EXPECT_EQ(count(), 20);
 }
 
 TEST_F(SqliteStorageTest, HostileStringsAreStoredVerbatim) {

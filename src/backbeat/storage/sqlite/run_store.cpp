@@ -59,7 +59,10 @@ const std::string& InsertSql() {
 constexpr size_t kInsertChunk = 16;
 const std::string& InsertChunkSql() {
   static const std::string sql = [] {
-    std::string out = "INSERT INTO runs (" + std::string(kColumns) + ") VALUES ";
+    // OR FAIL: a multi-row statement that may abort on a constraint keeps a statement journal,
+    // a copy of every page it touches (3-4 per run in a burst). The caller's unit is rolled
+    // back on any error anyway, so rows a failed statement leaves behind never commit.
+    std::string out = "INSERT OR FAIL INTO runs (" + std::string(kColumns) + ") VALUES ";
     for (size_t i = 0; i < kInsertChunk; ++i) {
       if (i > 0) out += ", ";
       out += "(" + Placeholders(static_cast<int>(i) * kColumnCount + 1, kColumnCount) + ")";

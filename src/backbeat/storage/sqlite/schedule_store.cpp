@@ -41,9 +41,10 @@ namespace {
 // Next slots written per UPDATE statement (two parameters each).
 constexpr size_t kNextSlotChunk = 64;
 
-// UPDATE tasks SET next_slot_s from a VALUES list of `n` (id, next slot) pairs.
+// UPDATE tasks SET next_slot_s from a VALUES list of `n` (id, next slot) pairs. OR FAIL for
+// the reason InsertRunsIfAbsent has (no statement journal); the writer's unit rolls back.
 std::string NextSlotSql(size_t n) {
-  std::string sql = "UPDATE tasks SET next_slot_s = v.column2 FROM (VALUES ";
+  std::string sql = "UPDATE OR FAIL tasks SET next_slot_s = v.column2 FROM (VALUES ";
   for (size_t i = 0; i < n; ++i) {
     if (i > 0) sql += ", ";
     sql += "(?" + std::to_string(2 * i + 1) + ", ?" + std::to_string(2 * i + 2) + ")";
@@ -141,8 +142,7 @@ core::Result<FireSummary> ApplyDecisions(
   {
     static const std::string kSql =
         "SELECT CAST(j.key AS INTEGER), t.next_slot_s, t.updated_at_ms, t.enabled, " +
-        ActiveCountColumn("t") +
-        " FROM json_each(?1) AS j JOIN tasks AS t ON t.id = j.value";
+        ActiveCountColumn("t") + " FROM json_each(?1) AS j JOIN tasks AS t ON t.id = j.value";
     std::string ids = "[";
     for (const Decided& d : batch) {
       if (ids.size() > 1) ids += ',';

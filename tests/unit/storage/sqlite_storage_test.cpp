@@ -301,8 +301,8 @@ class GroupCommitterTest : public SqliteStorageTest {
     };
   }
 
-  // Submits `units` behind a unit that blocks, waits until all are queued, then lets the writer
-  // go: the queued units run as one batch. Returns each unit's outcome.
+  // Submits `units` behind a unit that blocks, in order, then lets the writer go: the queued
+  // units run as one batch, in the vector's order. Returns each unit's outcome.
   std::vector<core::Status> RunAsOneBatch(std::vector<GroupCommitter::Work> units) {
     std::promise<void> release;
     std::shared_future<void> released = release.get_future().share();
@@ -319,8 +319,9 @@ class GroupCommitterTest : public SqliteStorageTest {
     for (auto& unit : units) {
       results.push_back(std::async(std::launch::async,
                                    [this, u = std::move(unit)] { return committer_->Submit(u); }));
+      // One at a time: the queue's order is the vector's.
+      while (committer_->pending() < results.size()) std::this_thread::yield();
     }
-    while (committer_->pending() < results.size()) std::this_thread::yield();
     const uint64_t before = committer_->stats().transactions;
     release.set_value();
     EXPECT_TRUE(blocker.get().ok());
@@ -365,7 +366,6 @@ TEST_F(GroupCommitterTest, AFailingUnitDoesNotFailTheOthersInItsBatch) {
     return core::InvalidArgument("changed my mind");
   });
   units.push_back(Insert(3));
-  // Results come back in submission order of the vector, whatever the queue order was.
   std::vector<core::Status> results = RunAsOneBatch(std::move(units));
   ASSERT_EQ(results.size(), 5u);
   EXPECT_TRUE(results[0].ok());
@@ -375,6 +375,26 @@ TEST_F(GroupCommitterTest, AFailingUnitDoesNotFailTheOthersInItsBatch) {
   EXPECT_EQ(results[3].message(), "changed my mind");
   EXPECT_TRUE(results[4].ok());
   EXPECT_EQ(CountRows(), 4);  // 5, 1, 2, 3; not 100
+}
+
+// The first unit of a transaction runs without a savepoint: when it fails, the transaction is
+// rolled back (taking its writes with it) and the rest of the batch runs in a new one.
+TEST_F(GroupCommitterTest, AFailingFirstUnitLosesItsWritesAndTheRestCommit) {
+  std::vector<GroupCommitter::Work> units;
+  units.push_back([](Connection& c) -> core::Status {
+    auto s = c.Prepare("INSERT INTO t (k, v) VALUES (100, 'x')");
+    if (!s.ok()) return s.status();
+    if (core::Status st = s->Run(); !st.ok()) return st;
+    return core::InvalidArgument("changed my mind");
+  });
+  units.push_back(Insert(1));
+  units.push_back(Insert(2));
+  std::vector<core::Status> results = RunAsOneBatch(std::move(units));
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].code(), ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(results[1].ok());
+  EXPECT_TRUE(results[2].ok());
+  EXPECT_EQ(CountRows(), 2);
 }
 
 TEST_F(GroupCommitterTest, DestructionFinishesQueuedWork) {

@@ -171,10 +171,18 @@ std::vector<core::Status> GroupCommitter::RunBatch(std::vector<std::unique_ptr<U
     }
     bool transaction_lost = false;
     for (; next < batch.size() && !transaction_lost; ++next) {
-      core::Status s = c.Exec("SAVEPOINT unit");
+      // The first unit of a transaction needs no savepoint: rolling the transaction back undoes
+      // it alone. A savepoint copies every page its unit changes (SQLite's sub-journal), which
+      // for a firing step is thousands of pages.
+      const bool first_unit = next == first;
+      core::Status s = first_unit ? core::Status::Ok() : c.Exec("SAVEPOINT unit");
       if (s.ok()) s = RunUnit(*batch[next]);
       if (s.ok()) {
-        s = c.Exec("RELEASE unit");
+        if (!first_unit) s = c.Exec("RELEASE unit");
+      } else if (first_unit) {
+        // Its own error, and the transaction (holding nothing else) starts over for the rest.
+        if (!c.InAutocommit()) (void)c.Exec("ROLLBACK");
+        transaction_lost = true;
       } else if (c.InAutocommit()) {
         transaction_lost = true;
         for (size_t i = first; i < next; ++i) {

@@ -24,9 +24,11 @@ struct WriteStats {
 // The single writer of a database: owns the write connection and the one thread that uses it.
 //
 // Group commit: callers submit units of work and wait. The writer takes every pending unit (up
-// to `max_batch`), runs them in ONE transaction, each inside its own SAVEPOINT, COMMITs once (one
-// fsync for the whole batch), and only then answers every caller. A unit
-// whose work fails is rolled back to its savepoint and gets its own error; the others commit. If
+// to `max_batch`), runs them in ONE transaction, each inside its own SAVEPOINT (but the first,
+// which the transaction itself can undo), COMMITs once (one fsync for the whole batch), and only
+// then answers every caller. A unit whose work fails is rolled back (to its savepoint, or the
+// whole transaction for a first unit, the rest then starting anew) and gets its own error; the
+// others commit. If
 // the commit itself fails, every unit of the batch that had succeeded gets the commit's error, so
 // an OK answer always means "durable".
 //

@@ -212,7 +212,8 @@ uintmax_t WalBytes(const std::string& db_path) {
 }
 
 // Readers that never pause keep passive checkpoints from ever letting the WAL start over; past
-// wal_restart_frames the checkpointer waits for them briefly and empties it.
+// wal_restart_frames the checkpointer waits for them briefly so that it starts over (RESTART),
+// and once the writes stop it gives the file's space back (TRUNCATE).
 TEST_F(SqliteStorageTest, TheWalIsEmptiedWhileReadsNeverPause) {
   SqliteOptions options;
   options.wal_restart_frames = 200;
@@ -303,7 +304,9 @@ class GroupCommitterTest : public SqliteStorageTest {
 
   // Submits `units` behind a unit that blocks, in order, then lets the writer go: the queued
   // units run as one batch, in the vector's order. Returns each unit's outcome.
-  std::vector<core::Status> RunAsOneBatch(std::vector<GroupCommitter::Work> units) {
+  std::vector<core::Status> RunAsOneBatch(std::vector<GroupCommitter::Work> units,
+                                          std::vector<GroupCommitter::Undo> undo = {}) {
+    undo.resize(units.size(), GroupCommitter::Undo::kSavepoint);
     std::promise<void> release;
     std::shared_future<void> released = release.get_future().share();
     std::promise<void> started;
@@ -316,9 +319,10 @@ class GroupCommitterTest : public SqliteStorageTest {
     });
     started.get_future().wait();
     std::vector<std::future<core::Status>> results;
-    for (auto& unit : units) {
-      results.push_back(std::async(std::launch::async,
-                                   [this, u = std::move(unit)] { return committer_->Submit(u); }));
+    for (size_t i = 0; i < units.size(); ++i) {
+      results.push_back(std::async(
+          std::launch::async,
+          [this, u = std::move(units[i]), how = undo[i]] { return committer_->Submit(u, how); }));
       // One at a time: the queue's order is the vector's.
       while (committer_->pending() < results.size()) std::this_thread::yield();
     }
@@ -395,6 +399,32 @@ TEST_F(GroupCommitterTest, AFailingFirstUnitLosesItsWritesAndTheRestCommit) {
   EXPECT_TRUE(results[1].ok());
   EXPECT_TRUE(results[2].ok());
   EXPECT_EQ(CountRows(), 2);
+}
+
+// A unit of one statement needs no savepoint: a failing statement undoes itself, and the units
+// before and after it in the transaction commit.
+TEST_F(GroupCommitterTest, AFailingOneStatementUnitUndoesOnlyItself) {
+  using Undo = GroupCommitter::Undo;
+  ASSERT_TRUE(committer_->Submit(Insert(5)).ok());
+  std::vector<GroupCommitter::Work> units;
+  units.push_back(Insert(1));
+  units.push_back(Insert(5));  // duplicate key
+  units.push_back(Insert(2));
+  // Multi-row: the duplicate comes after a row this statement already wrote.
+  units.push_back([](Connection& c) -> core::Status {
+    return c.Exec("INSERT INTO t (k, v) VALUES (100, 'x'), (101, 'x'), (5, 'x')");
+  });
+  units.push_back(Insert(3));
+  std::vector<core::Status> results = RunAsOneBatch(
+      std::move(units),
+      {Undo::kStatement, Undo::kStatement, Undo::kStatement, Undo::kStatement, Undo::kStatement});
+  ASSERT_EQ(results.size(), 5u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].code(), ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(results[2].ok());
+  EXPECT_EQ(results[3].code(), ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(results[4].ok());
+  EXPECT_EQ(CountRows(), 4);  // 5, 1, 2, 3; not 100 or 101
 }
 
 TEST_F(GroupCommitterTest, DestructionFinishesQueuedWork) {

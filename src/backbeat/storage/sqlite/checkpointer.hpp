@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -21,8 +22,9 @@ namespace backbeat::storage::sqlite {
 // Thread-safety: construct and destroy from one thread; the work happens on the owned thread.
 class Checkpointer {
  public:
-  // Once a passive checkpoint finds more than `restart_frames` frames in the WAL, a TRUNCATE
-  // checkpoint follows, waiting at most kRestartWait for readers: the WAL starts over from empty.
+  // Once a passive checkpoint finds more than `restart_frames` frames in the WAL, a RESTART
+  // checkpoint follows, waiting at most kRestartWait for readers: the WAL starts over from its
+  // beginning. A WAL that stopped growing is truncated to nothing (TRUNCATE) the same way.
   Checkpointer(std::unique_ptr<Connection> connection, std::chrono::milliseconds period,
                int restart_frames);
   ~Checkpointer();  // one last checkpoint, then joins
@@ -30,8 +32,10 @@ class Checkpointer {
   Checkpointer& operator=(const Checkpointer&) = delete;
 
  private:
-  // How long a TRUNCATE checkpoint waits for readers (and holds up the writer) at most.
+  // How long a RESTART or TRUNCATE checkpoint waits for readers (and holds up the writer).
   static constexpr std::chrono::milliseconds kRestartWait{100};
+  // A quiet WAL's TRUNCATE is tried in the first quiet round, then every this many rounds.
+  static constexpr int64_t kTruncateEvery = 10;
 
   void Loop();
   void CheckpointOnce();
@@ -39,6 +43,9 @@ class Checkpointer {
   std::unique_ptr<Connection> connection_;  // used only by the thread
   const std::chrono::milliseconds period_;
   const int restart_frames_;
+  // Used only by the thread: WAL frames the last round saw, and rounds since they last changed.
+  int64_t last_frames_ = 0;
+  int64_t quiet_rounds_ = 0;
   std::mutex mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;  // guarded by mu_

@@ -40,18 +40,20 @@ bool GroupCommitter::Enqueue(std::unique_ptr<Unit>& unit) {
   return true;
 }
 
-core::Status GroupCommitter::Submit(Work work) {
+core::Status GroupCommitter::Submit(Work work, Undo undo) {
   auto unit = std::make_unique<Unit>();
   unit->work = std::move(work);
+  unit->undo = undo;
   std::future<core::Status> done = unit->outcome.get_future();
   if (!Enqueue(unit)) return core::Unavailable("storage is shutting down");
   return done.get();
 }
 
-void GroupCommitter::SubmitAsync(Work work, Done done) {
+void GroupCommitter::SubmitAsync(Work work, Done done, Undo undo) {
   if (!done) done = [](core::Status) {};  // an empty `done` would mean a blocking caller
   auto unit = std::make_unique<Unit>();
   unit->work = std::move(work);
+  unit->undo = undo;
   unit->done = std::move(done);
   if (Enqueue(unit)) return;
   try {
@@ -175,14 +177,17 @@ std::vector<core::Status> GroupCommitter::RunBatch(std::vector<std::unique_ptr<U
       // it alone. A savepoint copies every page its unit changes (SQLite's sub-journal), which
       // for a firing step is thousands of pages.
       const bool first_unit = next == first;
-      core::Status s = first_unit ? core::Status::Ok() : c.Exec("SAVEPOINT unit");
+      const bool savepoint = !first_unit && batch[next]->undo == Undo::kSavepoint;
+      core::Status s = savepoint ? c.Exec("SAVEPOINT unit") : core::Status::Ok();
       if (s.ok()) s = RunUnit(*batch[next]);
       if (s.ok()) {
-        if (!first_unit) s = c.Exec("RELEASE unit");
+        if (savepoint) s = c.Exec("RELEASE unit");
       } else if (first_unit) {
         // Its own error, and the transaction (holding nothing else) starts over for the rest.
         if (!c.InAutocommit()) (void)c.Exec("ROLLBACK");
         transaction_lost = true;
+      } else if (!savepoint && !c.InAutocommit()) {
+        // Its one statement undid itself; the transaction goes on.
       } else if (c.InAutocommit()) {
         transaction_lost = true;
         for (size_t i = first; i < next; ++i) {

@@ -64,10 +64,21 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
+  // How a failed unit's changes are undone.
+  enum class Undo {
+    // The unit runs inside its own SAVEPOINT, rolled back when it fails.
+    kSavepoint,
+    // The unit runs at most one writing statement, which SQLite undoes itself when it fails
+    // (statement atomicity, so not an OR FAIL statement; errors that end the whole transaction
+    // are handled as for any unit). A savepoint would copy every page the unit changes into SQLite's sub-journal: for
+    // a batch of task inserts, a malloc and a 4 KiB copy per page per unit.
+    kStatement,
+  };
+
   // Runs `work` in the next batch and returns its outcome once the batch is committed (OK) or
   // the work or the commit failed. Unavailable after shutdown has begun. `work` may reference
   // the caller's stack: it has finished running when Submit returns.
-  core::Status Submit(Work work);
+  core::Status Submit(Work work, Undo undo = Undo::kSavepoint);
 
   // Called once with a unit's outcome, the same outcome Submit would return.
   using Done = std::function<void(core::Status)>;
@@ -80,7 +91,7 @@ class GroupCommitter {
   // and must not block: every later answer waits behind it. It must not call Submit (its answer
   // would queue behind the completion waiting for it); SubmitAsync is fine. An exception from
   // `done` is swallowed.
-  void SubmitAsync(Work work, Done done);
+  void SubmitAsync(Work work, Done done, Undo undo = Undo::kSavepoint);
 
   WriteStats stats() const;
   // Units submitted and not yet taken by the writer (queue depth, for metrics and tests).
@@ -94,6 +105,7 @@ class GroupCommitter {
   struct Unit {
     Work work;
     Done done;
+    Undo undo = Undo::kSavepoint;
     std::promise<core::Status> outcome;
   };
 

@@ -88,19 +88,22 @@ core::Result<std::vector<core::Task>> ReadTasks(Statement& s) {
 }  // namespace
 
 core::Status SqliteTaskStore::Create(const core::Task& task) {
-  return writer_.Submit([&task](Connection& c) -> core::Status {
-    static const std::string kSql = "INSERT INTO tasks (" + std::string(kColumns) +
-                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                                    "?13, ?14, ?15, ?16, ?17)";
-    core::Result<Statement> s = c.Prepare(kSql);
-    if (!s.ok()) return s.status();
-    BindTask(*s, task);
-    core::Status st = s->Run();
-    if (st.code() == core::ErrorCode::kAlreadyExists) {
-      return core::AlreadyExists("task " + task.id + " already exists");
-    }
-    return st;
-  });
+  return writer_.Submit(
+      [&task](Connection& c) -> core::Status {
+        static const std::string kSql =
+            "INSERT INTO tasks (" + std::string(kColumns) +
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+            "?13, ?14, ?15, ?16, ?17)";
+        core::Result<Statement> s = c.Prepare(kSql);
+        if (!s.ok()) return s.status();
+        BindTask(*s, task);
+        core::Status st = s->Run();
+        if (st.code() == core::ErrorCode::kAlreadyExists) {
+          return core::AlreadyExists("task " + task.id + " already exists");
+        }
+        return st;
+      },
+      GroupCommitter::Undo::kStatement);  // one INSERT
 }
 
 core::Result<core::Task> SqliteTaskStore::Get(std::string_view id) {

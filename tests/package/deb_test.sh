@@ -105,7 +105,7 @@ cmd_contents() {
   depends=$(field Depends)
   echo "Depends: $depends"
   # libc6 and libstdc++6 appear only when dpkg-shlibdeps read the binary.
-  for dep in libc6 libstdc++6 libsqlite3-0 libpq5 libcurl4 libssl3 tzdata adduser; do
+  for dep in libc6 libstdc++6 libsqlite3-0 libpq5 libcurl4 libssl3 libjemalloc2 tzdata adduser; do
     check "Depends names $dep" grep -Eq "(^|, )${dep//+/\\+}( \\(|,|$)" <<<"$depends"
   done
 

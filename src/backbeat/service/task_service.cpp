@@ -50,16 +50,34 @@ std::optional<core::Instant> TaskService::NextSlot(const core::Task& task,
   return expr->Next(after, **zone);
 }
 
+std::vector<core::Instant> TaskService::Upcoming(const core::Task& task, core::Instant now) {
+  std::string key = task.schedule;
+  key += '\0';
+  key += task.timezone;
+  {
+    // Upcoming(now) lists the first fires after `now`: for any instant from `from` up to (not
+    // including) the first of them, no fire lies in between, so the list is the same.
+    std::lock_guard lock(upcoming_mu_);
+    auto it = upcoming_.find(key);
+    if (it != upcoming_.end() && it->second.from <= now && now < it->second.fires.front()) {
+      return it->second.fires;
+    }
+  }
+  auto expr = Schedule(task.schedule);
+  auto zone = zones_.Find(task.timezone);
+  if (!expr || !zone.ok()) return {};
+  std::vector<core::Instant> fires = expr->Upcoming(now, **zone, options_.upcoming);
+  if (fires.empty()) return fires;
+  std::lock_guard lock(upcoming_mu_);
+  if (upcoming_.size() >= kMaxParsedSchedules) upcoming_.clear();
+  upcoming_.insert_or_assign(std::move(key), CachedUpcoming{now, fires});
+  return fires;
+}
+
 core::Result<TaskView> TaskService::View(const core::Task& task, bool may_have_runs) {
   TaskView view;
   view.task = task;
-  if (task.enabled) {
-    auto expr = Schedule(task.schedule);
-    auto zone = zones_.Find(task.timezone);
-    if (expr && zone.ok()) {
-      view.upcoming = expr->Upcoming(clock_.NowSeconds(), **zone, options_.upcoming);
-    }
-  }
+  if (task.enabled) view.upcoming = Upcoming(task, clock_.NowSeconds());
   if (may_have_runs) {
     storage::RunQuery runs;
     runs.task_id = task.id;

@@ -94,6 +94,17 @@ class TaskService {
   std::mutex owner_mu_;
   std::unordered_map<std::string, CachedEmail> owner_emails_;  // GUARDED_BY(owner_mu_)
 
+  // The next fires of (schedule, zone) at `now`: from a memo while no fire has passed since it
+  // was computed, since the list is then the same (4% of a GET's CPU, profiled).
+  std::vector<core::Instant> Upcoming(const core::Task& task, core::Instant now);
+  struct CachedUpcoming {
+    core::Instant from;                // computed for this instant
+    std::vector<core::Instant> fires;  // the first fires after it; not empty
+  };
+  std::mutex upcoming_mu_;
+  // By schedule and zone; cleared when full. GUARDED_BY(upcoming_mu_)
+  std::unordered_map<std::string, CachedUpcoming> upcoming_;
+
   static constexpr size_t kMaxParsedSchedules = 4096;
   mutable std::mutex schedules_mu_;
   // Parsed schedules by text; cleared when full. GUARDED_BY(schedules_mu_)

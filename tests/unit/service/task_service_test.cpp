@@ -23,10 +23,8 @@ namespace {
 
 class FixedClock final : public core::Clock {
  public:
-  // 2026-03-27T09:00:00Z.
-  core::Millis Now() const override {
-    return core::Millis{std::chrono::milliseconds(1'774'602'000'000)};
-  }
+  core::Millis Now() const override { return now; }
+  core::Millis now{std::chrono::milliseconds(1'774'602'000'000)};  // 2026-03-27T09:00:00Z
 };
 
 class CountingIds final : public IdSource {
@@ -127,6 +125,37 @@ TEST_F(TaskServiceTest, MovingAFiringTaskIntoTheGapIsRefused) {
   auto stored = storage_.tasks().Get(created->task.id);
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->timezone, "UTC");
+}
+
+// Upcoming fires come from a memo per (schedule, zone) while no fire has passed; they must
+// still move on once one has, and follow the clock backwards too.
+TEST_F(TaskServiceTest, UpcomingFiresFollowTheClockThroughTheMemo) {
+  CreateTaskInput in = Input("*/10 * * * *", "Europe/Berlin");
+  auto created = tasks_->Create(admin_, in);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto fires_at = [&](std::chrono::seconds offset) {
+    clock_.now = core::Millis{std::chrono::milliseconds(1'774'602'000'000)} + offset;
+    ListTasksInput by_id;
+    by_id.id = created->task.id;
+    auto got = tasks_->List(admin_, by_id, std::nullopt);
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+    if (!got.ok() || got->tasks.size() != 1) return std::vector<core::Instant>{};
+    return got->tasks.front().upcoming;
+  };
+  const core::Instant base{std::chrono::seconds(1'774'602'000)};  // 09:00:00Z, a fire instant
+  using std::chrono::minutes;
+  using std::chrono::seconds;
+  const std::vector<core::Instant> at_start = fires_at(seconds(0));
+  ASSERT_EQ(at_start.size(), 5u);
+  EXPECT_EQ(at_start.front(), base + minutes(10));
+  EXPECT_EQ(fires_at(seconds(599)), at_start);  // still before the first fire
+  const std::vector<core::Instant> after_first = fires_at(seconds(600));
+  ASSERT_EQ(after_first.size(), 5u);
+  EXPECT_EQ(after_first.front(), base + minutes(20));
+  EXPECT_EQ(after_first.back(), base + minutes(60));
+  const std::vector<core::Instant> earlier = fires_at(seconds(-1));  // the clock stepped back
+  ASSERT_EQ(earlier.size(), 5u);
+  EXPECT_EQ(earlier.front(), base);
 }
 
 }  // namespace

@@ -250,8 +250,8 @@ TEST_F(PostgresTest, DatabaseTimeIsTheServersCurrentClock) {
   auto first = storage->DatabaseTime();
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   ASSERT_TRUE(first->has_value());
-  const auto local = std::chrono::time_point_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now());
+  const auto local =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   EXPECT_LT(std::chrono::abs(**first - local), std::chrono::seconds(5));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   auto second = storage->DatabaseTime();

@@ -13,16 +13,16 @@ ProcessResult Backbeat(std::vector<std::string> args) {
 }
 
 TEST(CronNextCommandTest, PrintsNextFiresInUtcWithZ) {
-  ProcessResult r = Backbeat({"cron", "next", "0 9 * * 4", "--after", "2026-03-23T00:00:00Z",
-                              "-n", "3"});
+  ProcessResult r =
+      Backbeat({"cron", "next", "0 9 * * 4", "--after", "2026-03-23T00:00:00Z", "-n", "3"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "2026-03-26T09:00:00Z\n2026-04-02T09:00:00Z\n2026-04-09T09:00:00Z\n");
   EXPECT_EQ(r.err, "");
 }
 
 TEST(CronNextCommandTest, StartsStrictlyAfterTheGivenInstant) {
-  ProcessResult r = Backbeat({"cron", "next", "0 9 * * *", "--after", "2026-03-26T09:00:00Z",
-                              "-n", "1"});
+  ProcessResult r =
+      Backbeat({"cron", "next", "0 9 * * *", "--after", "2026-03-26T09:00:00Z", "-n", "1"});
   EXPECT_EQ(r.out, "2026-03-27T09:00:00Z\n");
 }
 
@@ -36,14 +36,14 @@ TEST(CronNextCommandTest, ReadsTheScheduleInTheZone) {
 
 TEST(CronNextCommandTest, SkippedLocalTimeFiresRightAfterTheGap) {
   // API.md: `30 2 * * *` in New York on 2025-03-09 fires at 03:00 EDT.
-  ProcessResult r = Backbeat({"cron", "next", "30 2 * * *", "--tz", "America/New_York",
-                              "--after", "2025-03-08T12:00:00Z", "-n", "2"});
+  ProcessResult r = Backbeat({"cron", "next", "30 2 * * *", "--tz", "America/New_York", "--after",
+                              "2025-03-08T12:00:00Z", "-n", "2"});
   EXPECT_EQ(r.out, "2025-03-09T07:00:00Z\n2025-03-10T06:30:00Z\n");
 }
 
 TEST(CronNextCommandTest, SecondsNeedTheFlag) {
-  ProcessResult without = Backbeat({"cron", "next", "*/20 * * * * *", "--after",
-                                    "2026-01-01T00:00:00Z", "-n", "2"});
+  ProcessResult without =
+      Backbeat({"cron", "next", "*/20 * * * * *", "--after", "2026-01-01T00:00:00Z", "-n", "2"});
   EXPECT_EQ(without.exit_code, 2);
   EXPECT_EQ(without.err,
             "invalid cron expression: expected 5 fields, got 6 (seconds are not enabled)\n");

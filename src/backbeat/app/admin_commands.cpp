@@ -60,11 +60,20 @@ std::optional<long long> ParseDuration(const std::string& text) {
   if (text.size() < 2) return std::nullopt;
   long long unit = 0;
   switch (text.back()) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    default: return std::nullopt;
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    default:
+      return std::nullopt;
   }
   long long n = 0;
   for (size_t i = 0; i + 1 < text.size(); ++i) {
@@ -97,8 +106,8 @@ int CreateAccount(const AdminContext& ctx, const std::string& email, const std::
   if (!db) return 1;
   service::RandomIdSource ids;
   SystemClock clock;
-  core::Account account{ids.NewUuid(), name.empty() ? email.substr(0, email.find('@')) : name,
-                        {email}, clock.Now()};
+  core::Account account{
+      ids.NewUuid(), name.empty() ? email.substr(0, email.find('@')) : name, {email}, clock.Now()};
   if (int rc = Report(ctx, db->storage->accounts().CreateAccount(account)); rc != 0) return rc;
   ctx.out << account.id << "\n";
   return 0;
@@ -167,8 +176,8 @@ int ListKeys(const AdminContext& ctx, const std::optional<std::string>& account)
   if (!db) return 1;
   std::optional<std::string> canonical;
   if (account) canonical = core::CanonicalUuid(*account);
-  auto keys = db->storage->accounts().ListApiKeys(canonical ? std::optional<std::string_view>(*canonical)
-                                                            : std::nullopt);
+  auto keys = db->storage->accounts().ListApiKeys(
+      canonical ? std::optional<std::string_view>(*canonical) : std::nullopt);
   if (!keys.ok()) return Report(ctx, keys.status());
   char line[256];
   std::snprintf(line, sizeof line, "%-22s %-36s %-13s %-20s %-20s %s\n", "ID", "ACCOUNT", "PREFIX",

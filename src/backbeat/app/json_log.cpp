@@ -15,8 +15,8 @@ void JsonLog::Write(LogLevel level, std::string_view msg,
   if (level < min_level_) return;
   static constexpr const char* kLevels[] = {"debug", "info", "warn", "error"};
   std::string line = "{\"ts\":";
-  auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now());
+  auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   core::AppendJsonString(line, core::FormatIso8601Millis(now));
   line += ",\"level\":\"";
   line += kLevels[static_cast<int>(level)];

@@ -16,10 +16,14 @@ void AddSkip(std::vector<SkippedSlots>& out, core::Instant slot, SkipReason reas
 
 std::string_view SkipReasonName(SkipReason reason) {
   switch (reason) {
-    case SkipReason::kOverlap: return "overlap";
-    case SkipReason::kOutsideWindow: return "outside_catchup_window";
-    case SkipReason::kCaughtUpLatest: return "caught_up_latest";
-    case SkipReason::kCatchupNone: return "catchup_none";
+    case SkipReason::kOverlap:
+      return "overlap";
+    case SkipReason::kOutsideWindow:
+      return "outside_catchup_window";
+    case SkipReason::kCaughtUpLatest:
+      return "caught_up_latest";
+    case SkipReason::kCatchupNone:
+      return "catchup_none";
   }
   return "unknown";
 }

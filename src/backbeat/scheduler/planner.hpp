@@ -38,7 +38,7 @@ struct Plan {
   std::vector<core::Instant> fire;  // ascending
   std::vector<SkippedSlots> skipped;
   std::optional<core::Instant> next_slot;  // the first slot after `now`
-  bool truncated = false;  // more due slots remain than one plan takes; plan again
+  bool truncated = false;                  // more due slots remain than one plan takes; plan again
 };
 
 struct PlannerOptions {

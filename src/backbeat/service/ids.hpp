@@ -8,8 +8,8 @@ namespace backbeat::service {
 class IdSource {
  public:
   virtual ~IdSource() = default;
-  virtual std::string NewUuid() = 0;   // version-4 UUID, lowercase
-  virtual std::string NewRunId() = 0;  // "run_" + 24 of [0-9a-z]
+  virtual std::string NewUuid() = 0;                      // version-4 UUID, lowercase
+  virtual std::string NewRunId() = 0;                     // "run_" + 24 of [0-9a-z]
   virtual std::string NewToken(size_t random_bytes) = 0;  // base64url, no padding
 };
 

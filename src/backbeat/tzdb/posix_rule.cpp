@@ -40,8 +40,10 @@ class Reader {
   // [+-]hh[:mm[:ss]]
   bool Duration(seconds& out) {
     int sign = 1;
-    if (Eat('-')) sign = -1;
-    else Eat('+');
+    if (Eat('-'))
+      sign = -1;
+    else
+      Eat('+');
     int h = 0, m = 0, sec = 0;
     if (!Number(h)) return false;
     if (Eat(':') && !Number(m, 2)) return false;
@@ -61,7 +63,9 @@ bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 }  // namespace
 
 core::Result<PosixRule> PosixRule::Parse(std::string_view text) {
-  auto bad = [&] { return core::InvalidArgument("invalid POSIX TZ rule \"" + std::string(text) + "\""); };
+  auto bad = [&] {
+    return core::InvalidArgument("invalid POSIX TZ rule \"" + std::string(text) + "\"");
+  };
   Reader r(text);
   PosixRule rule;
   seconds std_west{0};
@@ -82,8 +86,8 @@ core::Result<PosixRule> PosixRule::Parse(std::string_view text) {
     if (r.Eat('M')) {
       d->kind = DateRule::Kind::kMonthWeekDay;
       if (!r.Number(d->month, 2) || !r.Eat('.') || !r.Number(d->week, 1) || !r.Eat('.') ||
-          !r.Number(d->weekday, 1) || d->month < 1 || d->month > 12 || d->week < 1 ||
-          d->week > 5 || d->weekday > 6) {
+          !r.Number(d->weekday, 1) || d->month < 1 || d->month > 12 || d->week < 1 || d->week > 5 ||
+          d->weekday > 6) {
         return bad();
       }
     } else if (r.Eat('J')) {

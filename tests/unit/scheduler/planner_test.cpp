@@ -58,8 +58,8 @@ TEST(PlannerTest, CatchupLatestFiresOnlyTheNewestMissedSlot) {
   Plan plan = PlanTask(task, Cron("0 * * * *"), core::UtcZone(), T("2026-01-01T13:30:00Z"), 0);
   EXPECT_EQ(plan.fire, std::vector<Instant>{T("2026-01-01T13:00:00Z")});
   ASSERT_EQ(plan.skipped.size(), 1u);
-  EXPECT_EQ(plan.skipped[0], (SkippedSlots{T("2026-01-01T10:00:00Z"), T("2026-01-01T12:00:00Z"),
-                                           3, SkipReason::kCaughtUpLatest}));
+  EXPECT_EQ(plan.skipped[0], (SkippedSlots{T("2026-01-01T10:00:00Z"), T("2026-01-01T12:00:00Z"), 3,
+                                           SkipReason::kCaughtUpLatest}));
   EXPECT_EQ(plan.next_slot, T("2026-01-01T14:00:00Z"));
 }
 
@@ -72,8 +72,8 @@ TEST(PlannerTest, CatchupAllFiresEverySlotInTheWindow) {
   EXPECT_EQ(plan.fire, (std::vector<Instant>{T("2026-01-01T11:00:00Z"), T("2026-01-01T12:00:00Z"),
                                              T("2026-01-01T13:00:00Z")}));
   ASSERT_EQ(plan.skipped.size(), 1u);
-  EXPECT_EQ(plan.skipped[0], (SkippedSlots{T("2026-01-01T10:00:00Z"), T("2026-01-01T10:00:00Z"),
-                                           1, SkipReason::kOutsideWindow}));
+  EXPECT_EQ(plan.skipped[0], (SkippedSlots{T("2026-01-01T10:00:00Z"), T("2026-01-01T10:00:00Z"), 1,
+                                           SkipReason::kOutsideWindow}));
 }
 
 TEST(PlannerTest, CatchupNoneSkipsMissedSlotsButFiresOnTimeOnes) {
@@ -132,7 +132,8 @@ TEST(PlannerTest, CatchupAllWithOverlapSkipFiresOneAndSkipsTheRest) {
 
 TEST(PlannerTest, EverySlotIsAccountedFor) {
   // Whatever the policy, fired + skipped equals the due slots, and nothing is counted twice.
-  for (core::Catchup catchup : {core::Catchup::kLatest, core::Catchup::kAll, core::Catchup::kNone}) {
+  for (core::Catchup catchup :
+       {core::Catchup::kLatest, core::Catchup::kAll, core::Catchup::kNone}) {
     for (core::Overlap overlap : {core::Overlap::kSkip, core::Overlap::kAllow}) {
       core::Task task = HourlyTask(T("2026-01-01T00:00:00Z"));
       task.schedule = "*/5 * * * *";
@@ -155,8 +156,8 @@ TEST(PlannerTest, LongDowntimeIsBoundedPerPlan) {
   task.schedule = "* * * * * *";
   PlannerOptions options;
   options.max_slots_per_plan = 1000;
-  Plan plan = PlanTask(task, Cron("* * * * * *"), core::UtcZone(), T("2026-01-02T00:00:00Z"), 0,
-                       options);
+  Plan plan =
+      PlanTask(task, Cron("* * * * * *"), core::UtcZone(), T("2026-01-02T00:00:00Z"), 0, options);
   EXPECT_TRUE(plan.truncated);
   EXPECT_EQ(plan.next_slot, T("2026-01-01T00:16:40Z"));  // 1000 seconds walked
   int64_t skipped = 0;

@@ -13,9 +13,7 @@ using std::chrono::hours;
 using std::chrono::minutes;
 
 Instant T(const char* iso) { return *core::ParseIso8601(iso); }
-core::LocalSeconds L(const char* iso) {
-  return core::LocalSeconds{T(iso).time_since_epoch()};
-}
+core::LocalSeconds L(const char* iso) { return core::LocalSeconds{T(iso).time_since_epoch()}; }
 
 TEST(PosixRuleTest, NewYorkTransitionsFollowTheMonthWeekDayRule) {
   PosixRule rule = *PosixRule::Parse("EST5EDT,M3.2.0,M11.1.0");

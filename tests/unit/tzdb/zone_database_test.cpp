@@ -59,8 +59,8 @@ TEST_F(ZoneDatabaseTest, UtcAliasesAreStoredAsUtc) {
 }
 
 TEST_F(ZoneDatabaseTest, UnknownNamesAreErrorValues) {
-  for (const char* bad : {"", "Mars/Olympus", "America/New York", "../../etc/passwd",
-                          "America/", "/usr/share/zoneinfo/UTC"}) {
+  for (const char* bad : {"", "Mars/Olympus", "America/New York", "../../etc/passwd", "America/",
+                          "/usr/share/zoneinfo/UTC"}) {
     auto zone = db_->Find(bad);
     ASSERT_FALSE(zone.ok()) << bad;
     EXPECT_EQ(zone.status().code(), core::ErrorCode::kInvalidArgument);
@@ -132,8 +132,7 @@ TEST_F(ZoneDatabaseTest, ResolvesSkippedAndRepeatedReadings) {
   EXPECT_EQ(repeat.second.offset, -hours(5));
   // The same two cases in 2045, answered by the footer rule.
   EXPECT_EQ(ny.Resolve(local("2045-03-12T02:30:00Z")).kind, core::LocalResolution::Kind::kSkipped);
-  EXPECT_EQ(ny.Resolve(local("2045-11-05T01:30:00Z")).kind,
-            core::LocalResolution::Kind::kRepeated);
+  EXPECT_EQ(ny.Resolve(local("2045-11-05T01:30:00Z")).kind, core::LocalResolution::Kind::kRepeated);
 }
 
 }  // namespace

@@ -40,7 +40,7 @@ Civil ToCivil(LocalSeconds t) {
   std::chrono::year_month_day ymd{day_point};
   auto tod = (t - day_point).count();
   return {int(ymd.year()), int(unsigned(ymd.month())), int(unsigned(ymd.day())),
-          int(tod / 3600), int(tod / 60 % 60), int(tod % 60)};
+          int(tod / 3600), int(tod / 60 % 60),         int(tod % 60)};
 }
 
 LocalSeconds FromCivil(const Civil& c) {
@@ -52,9 +52,7 @@ LocalSeconds FromCivil(const Civil& c) {
 LocalSeconds ToLocal(Instant t, seconds offset) {
   return LocalSeconds{t.time_since_epoch() + offset};
 }
-Instant ToInstant(LocalSeconds l, seconds offset) {
-  return Instant{l.time_since_epoch() - offset};
-}
+Instant ToInstant(LocalSeconds l, seconds offset) { return Instant{l.time_since_epoch() - offset}; }
 
 // Caches one month's day mask across iterations of a search.
 class MonthDays {
@@ -246,8 +244,7 @@ std::optional<Instant> CronExpression::Prev(Instant before, const TimeZone& zone
   return std::nullopt;
 }
 
-std::vector<Instant> CronExpression::Upcoming(Instant after, const TimeZone& zone,
-                                              size_t n) const {
+std::vector<Instant> CronExpression::Upcoming(Instant after, const TimeZone& zone, size_t n) const {
   std::vector<Instant> out;
   out.reserve(n);
   while (out.size() < n) {

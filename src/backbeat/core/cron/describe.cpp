@@ -12,9 +12,8 @@ namespace {
 constexpr std::array<std::string_view, 13> kMonths = {
     "",     "January", "February",  "March",   "April",    "May",     "June",
     "July", "August",  "September", "October", "November", "December"};
-constexpr std::array<std::string_view, 7> kWeekdays = {"Sunday",   "Monday", "Tuesday",
-                                                       "Wednesday", "Thursday", "Friday",
-                                                       "Saturday"};
+constexpr std::array<std::string_view, 7> kWeekdays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                                       "Thursday", "Friday", "Saturday"};
 
 std::string Ordinal(int n) {
   std::string suffix = "th";
@@ -162,8 +161,12 @@ std::string DescribeDayOfMonth(const FieldSet& f) {
   std::vector<std::string> plain;
   for (const FieldItem& item : f.items) {
     switch (item.kind) {
-      case FieldItem::Kind::kLastDay: parts.push_back("the last day of the month"); break;
-      case FieldItem::Kind::kLastWeekday: parts.push_back("the last weekday of the month"); break;
+      case FieldItem::Kind::kLastDay:
+        parts.push_back("the last day of the month");
+        break;
+      case FieldItem::Kind::kLastWeekday:
+        parts.push_back("the last weekday of the month");
+        break;
       case FieldItem::Kind::kNearestWeekday:
         parts.push_back("the weekday nearest day " + std::to_string(item.from) + " of the month");
         break;
@@ -176,14 +179,15 @@ std::string DescribeDayOfMonth(const FieldSet& f) {
         plain.push_back(DescribeItems(one, "day", Number));
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   if (!plain.empty()) {
-    parts.insert(parts.begin(), std::string(plain.size() > 1 || f.items[0].from != f.items[0].to
-                                                ? "days "
-                                                : "day ") +
-                                    JoinAnd(plain) + " of the month");
+    parts.insert(
+        parts.begin(),
+        std::string(plain.size() > 1 || f.items[0].from != f.items[0].to ? "days " : "day ") +
+            JoinAnd(plain) + " of the month");
   }
   return "on " + JoinAnd(parts);
 }
@@ -196,8 +200,7 @@ std::string DescribeDayOfWeek(const FieldSet& f) {
         parts.push_back("the last " + WeekdayName(item.from) + " of the month");
         break;
       case FieldItem::Kind::kNthOfWeek:
-        parts.push_back("the " + Ordinal(item.to) + " " + WeekdayName(item.from) +
-                        " of the month");
+        parts.push_back("the " + Ordinal(item.to) + " " + WeekdayName(item.from) + " of the month");
         break;
       case FieldItem::Kind::kAll:
         parts.push_back("every " + Ordinal(item.step) + " day of the week");
@@ -208,7 +211,8 @@ std::string DescribeDayOfWeek(const FieldSet& f) {
         parts.push_back(DescribeItems(one, "day of the week", WeekdayName));
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return "on " + JoinAnd(parts);

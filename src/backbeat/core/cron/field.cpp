@@ -17,7 +17,7 @@ const FieldBounds& BoundsOf(FieldKind kind) {
 }
 
 unsigned DaysInMonth(int year, unsigned month) {
-  static constexpr std::array<unsigned, 13> kDays = {0, 31, 28, 31, 30, 31, 30,
+  static constexpr std::array<unsigned, 13> kDays = {0,  31, 28, 31, 30, 31, 30,
                                                      31, 31, 30, 31, 30, 31};
   if (month == 2) {
     bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -37,18 +37,30 @@ DayRule::DayRule(const FieldSet& dom, const FieldSet& dow)
   dom_bits_ = static_cast<uint32_t>(dom.bits);
   for (const FieldItem& item : dom.items) {
     switch (item.kind) {
-      case FieldItem::Kind::kLastDay: last_day_ = true; break;
-      case FieldItem::Kind::kLastWeekday: last_weekday_ = true; break;
-      case FieldItem::Kind::kNearestWeekday: nearest_weekday_bits_ |= 1u << item.from; break;
-      default: break;
+      case FieldItem::Kind::kLastDay:
+        last_day_ = true;
+        break;
+      case FieldItem::Kind::kLastWeekday:
+        last_weekday_ = true;
+        break;
+      case FieldItem::Kind::kNearestWeekday:
+        nearest_weekday_bits_ |= 1u << item.from;
+        break;
+      default:
+        break;
     }
   }
   auto dow_bits = static_cast<uint8_t>(dow.bits);
   for (const FieldItem& item : dow.items) {
     switch (item.kind) {
-      case FieldItem::Kind::kLastOfWeek: last_of_week_bits_ |= 1u << item.from; break;
-      case FieldItem::Kind::kNthOfWeek: nth_of_week_[item.from] |= 1u << item.to; break;
-      default: break;
+      case FieldItem::Kind::kLastOfWeek:
+        last_of_week_bits_ |= 1u << item.from;
+        break;
+      case FieldItem::Kind::kNthOfWeek:
+        nth_of_week_[item.from] |= 1u << item.to;
+        break;
+      default:
+        break;
     }
   }
   for (unsigned first = 0; first < 7; ++first) {
@@ -81,8 +93,10 @@ uint32_t DayRule::DayMask(int year, unsigned month) const {
       auto d = static_cast<unsigned>(__builtin_ctz(bits));
       unsigned w = weekday(d);
       // The nearest Monday-Friday within the same month, never crossing its edges.
-      if (w == 6) d = d > 1 ? d - 1 : d + 2;
-      else if (w == 0) d = d < n ? d + 1 : d - 2;
+      if (w == 6)
+        d = d > 1 ? d - 1 : d + 2;
+      else if (w == 0)
+        d = d < n ? d + 1 : d - 2;
       dom |= 1u << d;
     }
   }

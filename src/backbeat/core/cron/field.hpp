@@ -41,7 +41,7 @@ struct FieldItem {
 struct FieldSet {
   uint64_t bits = 0;  // bit v set: value v matches (day-of-week normalised to 0-6)
   std::vector<FieldItem> items;
-  bool wildcard = false;     // written exactly "*" or "?"
+  bool wildcard = false;  // written exactly "*" or "?"
   bool starts_with_star = false;
 };
 
@@ -57,10 +57,10 @@ class DayRule {
 
  private:
   uint32_t dom_bits_ = 0;
-  uint32_t nearest_weekday_bits_ = 0;  // "15W"
-  bool last_day_ = false;              // "L"
-  bool last_weekday_ = false;          // "LW"
-  uint8_t last_of_week_bits_ = 0;      // "5L": bit w
+  uint32_t nearest_weekday_bits_ = 0;     // "15W"
+  bool last_day_ = false;                 // "L"
+  bool last_weekday_ = false;             // "LW"
+  uint8_t last_of_week_bits_ = 0;         // "5L": bit w
   std::array<uint8_t, 7> nth_of_week_{};  // "MON#2": bit k of entry w
   bool dom_restricted_ = false;
   bool dow_restricted_ = false;

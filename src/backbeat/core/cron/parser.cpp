@@ -60,9 +60,8 @@ class FieldParser {
     size_t start = 0;
     while (true) {
       size_t comma = text.find(',', start);
-      std::string_view token = text.substr(start, comma == std::string_view::npos
-                                                      ? std::string_view::npos
-                                                      : comma - start);
+      std::string_view token = text.substr(
+          start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
       if (++count > CronExpression::kMaxListItems) {
         return Error("field has more than " + std::to_string(CronExpression::kMaxListItems) +
                      " list items");
@@ -95,8 +94,8 @@ class FieldParser {
   // `digits` as typed (at most the expression's length, which is bounded).
   Status OutOfRange(std::string_view digits) const {
     while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
-    return Error("value " + std::string(digits) + " out of range " +
-                 std::to_string(bounds_.min) + "-" + std::to_string(bounds_.max));
+    return Error("value " + std::string(digits) + " out of range " + std::to_string(bounds_.min) +
+                 "-" + std::to_string(bounds_.max));
   }
 
   // A number or a name; range-checked. Text that is neither is reported as the whole list item
@@ -208,8 +207,7 @@ class FieldParser {
       Result<int> to = ParseValue(base.substr(dash + 1), token);
       if (!to.ok()) return to.status();
       if (*from > *to) {
-        return Error("range " + std::to_string(*from) + "-" + std::to_string(*to) +
-                     " is reversed");
+        return Error("range " + std::to_string(*from) + "-" + std::to_string(*to) + " is reversed");
       }
       return FieldItem{Kind::kRange, *from, *to, step};
     }
@@ -310,10 +308,10 @@ class Parser {
     if (!fires) {
       const bool dom = !expr.field(FieldKind::kDayOfMonth).wildcard;
       const bool dow = !expr.field(FieldKind::kDayOfWeek).wildcard;
-      std::string days = dom && dow ? "day-of-month " + Quote(parts[3]) + " or day-of-week " +
-                                          Quote(parts[5])
-                         : dom      ? "day-of-month " + Quote(parts[3])
-                                    : "day-of-week " + Quote(parts[5]);
+      std::string days =
+          dom && dow ? "day-of-month " + Quote(parts[3]) + " or day-of-week " + Quote(parts[5])
+          : dom      ? "day-of-month " + Quote(parts[3])
+                     : "day-of-week " + Quote(parts[5]);
       return InvalidArgument("expression never fires: no date matches " + days + " in month " +
                              Quote(parts[4]));
     }

@@ -6,8 +6,8 @@ namespace backbeat::core {
 namespace {
 
 constexpr std::array<std::string_view, 10> kNames = {
-    "QUEUED",    "DELAYED",  "EXECUTING", "REATTEMPTING", "COMPLETED",
-    "FAILED",    "CANCELED", "CRASHED",   "INTERRUPTED",  "SYSTEM_FAILURE"};
+    "QUEUED", "DELAYED",  "EXECUTING", "REATTEMPTING", "COMPLETED",
+    "FAILED", "CANCELED", "CRASHED",   "INTERRUPTED",  "SYSTEM_FAILURE"};
 
 }  // namespace
 

@@ -6,9 +6,12 @@ namespace backbeat::core {
 
 std::string_view OverlapName(Overlap o) {
   switch (o) {
-    case Overlap::kSkip: return "skip";
-    case Overlap::kAllow: return "allow";
-    case Overlap::kQueue: return "queue";
+    case Overlap::kSkip:
+      return "skip";
+    case Overlap::kAllow:
+      return "allow";
+    case Overlap::kQueue:
+      return "queue";
   }
   return "skip";
 }
@@ -22,9 +25,12 @@ std::optional<Overlap> ParseOverlap(std::string_view s) {
 
 std::string_view CatchupName(Catchup c) {
   switch (c) {
-    case Catchup::kLatest: return "latest";
-    case Catchup::kAll: return "all";
-    case Catchup::kNone: return "none";
+    case Catchup::kLatest:
+      return "latest";
+    case Catchup::kAll:
+      return "all";
+    case Catchup::kNone:
+      return "none";
   }
   return "latest";
 }

@@ -18,8 +18,11 @@ Civil ToCivil(std::chrono::sys_seconds t) {
   auto day_point = floor<days>(t);
   std::chrono::year_month_day ymd{day_point};
   std::chrono::hh_mm_ss hms{t - day_point};
-  return {int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
-          unsigned(hms.hours().count()), unsigned(hms.minutes().count()),
+  return {int(ymd.year()),
+          unsigned(ymd.month()),
+          unsigned(ymd.day()),
+          unsigned(hms.hours().count()),
+          unsigned(hms.minutes().count()),
           unsigned(hms.seconds().count())};
 }
 
@@ -69,8 +72,8 @@ std::string Format(std::chrono::sys_seconds t, int millis) {
       std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02u:%02u:%02uZ", c.year, c.month,
                     c.day, c.hour, c.minute, c.second);
     } else {
-      std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02u:%02u:%02u.%03dZ", c.year,
-                    c.month, c.day, c.hour, c.minute, c.second, millis);
+      std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02u:%02u:%02u.%03dZ", c.year, c.month,
+                    c.day, c.hour, c.minute, c.second, millis);
     }
     return buf.data();
   }

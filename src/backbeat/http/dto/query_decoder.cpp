@@ -1,4 +1,3 @@
-#include "backbeat/http/dto/no_throw.hpp"
 #include "backbeat/http/dto/query_decoder.hpp"
 
 #include <boost/url/parse_query.hpp>
@@ -16,6 +15,7 @@
 #include "backbeat/core/task/run.hpp"
 #include "backbeat/core/task/uuid.hpp"
 #include "backbeat/http/dto/cursor.hpp"
+#include "backbeat/http/dto/no_throw.hpp"
 
 namespace backbeat::http::dto {
 namespace {

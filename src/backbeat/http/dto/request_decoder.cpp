@@ -1,4 +1,3 @@
-#include "backbeat/http/dto/no_throw.hpp"
 #include "backbeat/http/dto/request_decoder.hpp"
 
 #include <array>
@@ -13,6 +12,7 @@
 
 #include "backbeat/core/task/task.hpp"
 #include "backbeat/core/task/uuid.hpp"
+#include "backbeat/http/dto/no_throw.hpp"
 
 namespace backbeat::http::dto {
 namespace {

@@ -70,7 +70,8 @@ class GroupCommitter {
     kSavepoint,
     // The unit runs at most one writing statement, which SQLite undoes itself when it fails
     // (statement atomicity, so not an OR FAIL statement; errors that end the whole transaction
-    // are handled as for any unit). A savepoint would copy every page the unit changes into SQLite's sub-journal: for
+    // are handled as for any unit). A savepoint would copy every page the unit changes into
+    // SQLite's sub-journal: for
     // a batch of task inserts, a malloc and a 4 KiB copy per page per unit.
     kStatement,
   };

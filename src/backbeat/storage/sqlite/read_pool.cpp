@@ -13,9 +13,7 @@ thread_local Connection* current_connection = nullptr;
 
 }  // namespace
 
-Connection* ReadPool::Joined() const {
-  return current_pool == this ? current_connection : nullptr;
-}
+Connection* ReadPool::Joined() const { return current_pool == this ? current_connection : nullptr; }
 
 ReadPool::Joining::Joining(const ReadPool& pool, Connection& connection)
     : previous_pool_(current_pool), previous_connection_(current_connection) {

@@ -32,8 +32,7 @@ TEST(InstantTest, FormatsEveryFieldWithItsPaddingAndEdges) {
     return std::chrono::time_point_cast<milliseconds>(t) + milliseconds(m);
   };
   EXPECT_EQ(FormatIso8601Millis(ms(At(1970, 1, 1), 0)), "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(FormatIso8601Millis(ms(At(2024, 2, 29, 23, 59, 59), 999)),
-            "2024-02-29T23:59:59.999Z");
+  EXPECT_EQ(FormatIso8601Millis(ms(At(2024, 2, 29, 23, 59, 59), 999)), "2024-02-29T23:59:59.999Z");
   EXPECT_EQ(FormatIso8601(At(9, 1, 2, 3, 4, 5)), "0009-01-02T03:04:05Z");
   EXPECT_EQ(FormatIso8601(At(9999, 12, 31, 23, 59, 59)), "9999-12-31T23:59:59Z");
   EXPECT_EQ(FormatIso8601(At(10000, 1, 1)), "10000-01-01T00:00:00Z");

@@ -191,7 +191,10 @@ TEST_F(PostgresTest, ADeadlockIsRetriedAndBothTransactionsCommit) {
   b.join();
   EXPECT_TRUE(one.ok()) << one.ToString();
   EXPECT_TRUE(two.ok()) << two.ToString();
-  EXPECT_EQ(attempts.load(), 3);
+  // At least one retry. The retried transaction may take its first row again before the
+  // survivor gets it and deadlock once more (seen once under ASan: 4 attempts), which the pool
+  // also retries; each transaction's writes still land exactly once.
+  EXPECT_GE(attempts.load(), 3);
   EXPECT_EQ(ValueOf(*pool, 1), 2);
   EXPECT_EQ(ValueOf(*pool, 2), 2);
 }

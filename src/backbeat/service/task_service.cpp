@@ -37,7 +37,7 @@ std::shared_ptr<const core::cron::CronExpression> TaskService::Schedule(
   if (!parsed.ok()) return nullptr;
   auto shared = std::make_shared<const core::cron::CronExpression>(std::move(parsed).value());
   std::lock_guard lock(schedules_mu_);
-  if (schedules_.size() >= kMaxParsedSchedules) schedules_.clear();
+  if (schedules_.size() >= kMaxMemoEntries) schedules_.clear();
   schedules_.emplace(text, shared);
   return shared;
 }
@@ -69,7 +69,7 @@ std::vector<core::Instant> TaskService::Upcoming(const core::Task& task, core::I
   std::vector<core::Instant> fires = expr->Upcoming(now, **zone, options_.upcoming);
   if (fires.empty()) return fires;
   std::lock_guard lock(upcoming_mu_);
-  if (upcoming_.size() >= kMaxParsedSchedules) upcoming_.clear();
+  if (upcoming_.size() >= kMaxMemoEntries) upcoming_.clear();
   upcoming_.insert_or_assign(std::move(key), CachedUpcoming{now, fires});
   return fires;
 }

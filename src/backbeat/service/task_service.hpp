@@ -105,7 +105,8 @@ class TaskService {
   // By schedule and zone; cleared when full. GUARDED_BY(upcoming_mu_)
   std::unordered_map<std::string, CachedUpcoming> upcoming_;
 
-  static constexpr size_t kMaxParsedSchedules = 4096;
+  // Entries of each memo below (parsed schedules, upcoming fires) before it is cleared.
+  static constexpr size_t kMaxMemoEntries = 4096;
   mutable std::mutex schedules_mu_;
   // Parsed schedules by text; cleared when full. GUARDED_BY(schedules_mu_)
   mutable std::unordered_map<std::string, std::shared_ptr<const core::cron::CronExpression>>

@@ -186,8 +186,6 @@ std::vector<core::Status> GroupCommitter::RunBatch(std::vector<std::unique_ptr<U
         // Its own error, and the transaction (holding nothing else) starts over for the rest.
         if (!c.InAutocommit()) (void)c.Exec("ROLLBACK");
         transaction_lost = true;
-      } else if (!savepoint && !c.InAutocommit()) {
-        // Its one statement undid itself; the transaction goes on.
       } else if (c.InAutocommit()) {
         transaction_lost = true;
         for (size_t i = first; i < next; ++i) {
@@ -195,10 +193,10 @@ std::vector<core::Status> GroupCommitter::RunBatch(std::vector<std::unique_ptr<U
             results[i] = core::Status(s.code(), "transaction rolled back: " + s.message());
           }
         }
-      } else {
+      } else if (savepoint) {
         (void)c.Exec("ROLLBACK TO unit");
         (void)c.Exec("RELEASE unit");
-      }
+      }  // else its one statement undid itself, and the transaction goes on
       results[next] = std::move(s);
     }
     if (transaction_lost) continue;

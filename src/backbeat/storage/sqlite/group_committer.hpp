@@ -28,9 +28,8 @@ struct WriteStats {
 // which the transaction itself can undo), COMMITs once (one fsync for the whole batch), and only
 // then answers every caller. A unit whose work fails is rolled back (to its savepoint, or the
 // whole transaction for a first unit, the rest then starting anew) and gets its own error; the
-// others commit. If
-// the commit itself fails, every unit of the batch that had succeeded gets the commit's error, so
-// an OK answer always means "durable".
+// others commit. If the commit itself fails, every unit of the batch that had succeeded gets the
+// commit's error, so an OK answer always means "durable".
 //
 // Callers either block (Submit) or pass a completion (SubmitAsync), which lets one thread (an
 // event loop) keep many writes waiting for their batches at once without a thread each.
@@ -71,8 +70,8 @@ class GroupCommitter {
     // The unit runs at most one writing statement, which SQLite undoes itself when it fails
     // (statement atomicity, so not an OR FAIL statement; errors that end the whole transaction
     // are handled as for any unit). A savepoint would copy every page the unit changes into
-    // SQLite's sub-journal: for
-    // a batch of task inserts, a malloc and a 4 KiB copy per page per unit.
+    // SQLite's sub-journal: for a batch of task inserts, a malloc and a 4 KiB copy per page per
+    // unit.
     kStatement,
   };
 

@@ -132,8 +132,9 @@ core::Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::stri
   core::Result<std::unique_ptr<Connection>> writer =
       Connection::Open(path, Connection::Mode::kReadWrite, options.busy_timeout_ms);
   if (!writer.ok()) return writer.status();
-  if (core::Status s = ConfigureWriter(**writer, path, options.wal_restart_frames); !s.ok())
+  if (core::Status s = ConfigureWriter(**writer, path, options.wal_restart_frames); !s.ok()) {
     return s;
+  }
   if (core::Status s = Migrate(**writer); !s.ok()) return s;
 
   std::vector<std::unique_ptr<Connection>> readers;

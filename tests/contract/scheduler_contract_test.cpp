@@ -299,6 +299,55 @@ TEST_P(SchedulerContractTest, ABacklogOfOneAccountDoesNotHideAnotherAccountsRuns
   EXPECT_THAT(Claim("n", 9000, 10, 2), IsEmpty());
 }
 
+TEST_P(SchedulerContractTest, BehindABacklogAccountsWithRoomAreClaimedInOrder) {
+  const std::string a = Uuid(1, 0xacc), b = Uuid(2, 0xacc), c = Uuid(3, 0xacc), d = Uuid(4, 0xacc);
+  // A backlog of account a, older than everything else and longer than a claim reads in order
+  // before it goes account by account.
+  constexpr int kBacklog = 3000, kThreads = 8;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < kBacklog; i += kThreads) {
+        core::Run r = Waiting("run_a" + std::to_string(10000 + i), Uuid(100 + i), a, i);
+        if (!storage_->runs().Insert(r).ok()) ++failed;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(failed.load(), 0);
+  core::Run expired = Waiting("run_b_expired", Uuid(20), b, 3500);
+  expired.ttl_seconds = 1;  // expires at 4500
+  Insert(expired);
+  Insert(Waiting("run_b1", Uuid(21), b, 3600));
+  Insert(Waiting("run_b2", Uuid(22), b, 3800));
+  core::Run later = Waiting("run_b_later", Uuid(23), b, 3900);
+  later.delayed_until = Ms(20000);
+  later.status = RunStatus::kDelayed;
+  Insert(later);
+  Insert(Waiting("run_c0", Uuid(30), c, 3700));
+  Insert(Waiting("run_c1", Uuid(31), c, 3850));
+  Insert(Waiting("run_c2", Uuid(32), c, 3950));
+  Insert(Waiting("run_d0", Uuid(40), d, 3750));
+  core::Run behind = Waiting("run_d_behind", Uuid(40), d, 3760);  // same task, exclusive
+  behind.exclusive = true;
+  Insert(behind);
+
+  // Two per account, in (available, created, id) order across accounts: c2 waits for room, the
+  // expired run for the sweep, the delayed one for its time, d's exclusive run for d0.
+  EXPECT_THAT(
+      Claim("n", 9000, 20, /*per_account=*/2),
+      ElementsAre("run_a10000", "run_a10001", "run_b1", "run_c0", "run_d0", "run_b2", "run_c1"));
+  EXPECT_EQ(StatusOf("run_b_expired"), RunStatus::kQueued);
+  EXPECT_EQ(StatusOf("run_b_later"), RunStatus::kDelayed);
+  EXPECT_EQ(StatusOf("run_c2"), RunStatus::kQueued);
+  EXPECT_EQ(StatusOf("run_d_behind"), RunStatus::kQueued);
+  // Every account with waiting runs is at its limit or has nothing it may start.
+  EXPECT_THAT(Claim("n", 9000, 20, 2), IsEmpty());
+  // Without the account limit, claim order is the backlog's.
+  EXPECT_THAT(Claim("n", 9000, 2, 0), ElementsAre("run_a10002", "run_a10003"));
+}
+
 TEST_P(SchedulerContractTest, ConcurrentClaimersNeverShareARun) {
   constexpr int kRuns = 200;
   for (int i = 0; i < kRuns; ++i) {

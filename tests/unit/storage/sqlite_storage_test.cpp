@@ -132,6 +132,53 @@ line 2');
   EXPECT_EQ(storage->runs().Insert(again).code(), ErrorCode::kAlreadyExists);
 }
 
+// Migration 5 rebuilds the waiting and active indexes and adds the per-account one: waiting
+// runs written under schema 4 are claimed after the upgrade, in order, under an account limit.
+TEST_F(SqliteStorageTest, MigrationFiveIndexesTheWaitingRunsOfExistingRuns) {
+  {
+    auto c = Connection::Open(Path(), Connection::Mode::kReadWrite, 1000);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(MigrateTo(**c, 4).ok());
+    std::string sql;
+    // acct-a: three waiting runs first; acct-b: one after them; one run already finished.
+    const char* rows[][4] = {{"run_a0", "acct-a", "QUEUED", "1000"},
+                             {"run_a1", "acct-a", "QUEUED", "1001"},
+                             {"run_a2", "acct-a", "REATTEMPTING", "1002"},
+                             {"run_b0", "acct-b", "QUEUED", "1003"},
+                             {"run_done", "acct-b", "COMPLETED", "900"}};
+    for (const auto& r : rows) {
+      sql += std::string(
+                 "INSERT INTO runs (id, task_id, account_id, artist_account_id, status, "
+                 "is_test, created_at_ms, updated_at_ms, cost_in_cents, "
+                 "base_cost_in_cents, duration_ms, payload_json, schedule_expression, "
+                 "timezone, max_attempts, timeout_seconds, exclusive, available_at_ms, "
+                 "attempts_json) VALUES ('") +
+             r[0] + "', 'task-" + r[0] + "', '" + r[1] + "', 'artist', '" + r[2] + "', 0, " + r[3] +
+             ", " + r[3] + ", 0, 0, 0, '{}', '* * * * *', 'UTC', 3, 60, 0, " + r[3] + ", '[]');\n";
+    }
+    ASSERT_TRUE((*c)->ExecScript(sql).ok());
+  }
+  auto storage = OpenOrDie(Path());
+  ASSERT_NE(storage, nullptr);
+  auto start = [](core::Run r) {
+    r.status = core::RunStatus::kExecuting;
+    r.lease_owner = "n";
+    r.lease_expires_at = Ms(60000);
+    return r;
+  };
+  auto ids = [](const core::Result<std::vector<core::Run>>& runs) {
+    std::vector<std::string> out;
+    if (runs.ok()) {
+      for (const core::Run& r : *runs) out.push_back(r.id);
+    }
+    return out;
+  };
+  EXPECT_THAT(ids(storage->runs().Claim({"n", Ms(5000), 10, 2}, start)),
+              ElementsAre("run_a0", "run_a1", "run_b0"));
+  EXPECT_THAT(ids(storage->runs().Claim({"n", Ms(5000), 10, 3}, start)), ElementsAre("run_a2"));
+  EXPECT_THAT(ids(storage->runs().Claim({"n", Ms(5000), 10, 0}, start)), ElementsAre());
+}
+
 TEST_F(SqliteStorageTest, RefusesASchemaNewerThanItKnows) {
   OpenOrDie(Path()).reset();
   const int newer = LatestSchemaVersion() + 41;

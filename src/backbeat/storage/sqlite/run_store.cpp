@@ -1,6 +1,8 @@
 #include "backbeat/storage/sqlite/run_store.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <queue>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -340,14 +342,68 @@ core::Result<int> CountActiveRuns(Connection& c, std::string_view task_id) {
   return static_cast<int>(s->Int(0));
 }
 
+namespace {
+
+// A waiting run's place in claim order, read from a waiting-runs index without its row.
+struct WaitingKey {
+  int64_t available_at = 0;
+  int64_t created_at = 0;
+  std::string id;
+  int64_t rowid = 0;
+  std::string account_id;
+
+  bool operator>(const WaitingKey& o) const {
+    return std::tie(available_at, created_at, id) > std::tie(o.available_at, o.created_at, o.id);
+  }
+};
+
+// Keys of waiting runs due at ?1, after the position (?2, ?3, ?4) when ?2 is not null, in claim
+// order, at most ?5.
+constexpr std::string_view kWaitingKeysSql =
+    "SELECT available_at_ms, created_at_ms, id, rowid, account_id FROM runs "
+    "INDEXED BY runs_waiting WHERE " BACKBEAT_WAITING
+    " AND available_at_ms <= ?1"
+    " AND (?2 IS NULL OR (available_at_ms, created_at_ms, id) > (?2, ?3, ?4))"
+    " ORDER BY available_at_ms, created_at_ms, id LIMIT ?5";
+
+// The next waiting key of account ?1 due at ?2 after (?3, ?4, ?5).
+constexpr std::string_view kAccountNextKeySql =
+    "SELECT available_at_ms, created_at_ms, id, rowid, account_id FROM runs "
+    "INDEXED BY runs_waiting_by_account WHERE " BACKBEAT_WAITING
+    " AND account_id = ?1 AND available_at_ms <= ?2"
+    " AND (available_at_ms, created_at_ms, id) > (?3, ?4, ?5)"
+    " ORDER BY available_at_ms, created_at_ms, id LIMIT 1";
+
+// The first account after ?1 with a waiting run (one index seek per account).
+constexpr std::string_view kNextWaitingAccountSql =
+    "SELECT account_id FROM runs INDEXED BY runs_waiting_by_account WHERE " BACKBEAT_WAITING
+    " AND account_id > ?1 ORDER BY account_id LIMIT 1";
+
+WaitingKey ReadWaitingKey(const Statement& s) {
+  return WaitingKey{s.Int(0), s.Int(1), s.Text(2), s.Int(3), s.Text(4)};
+}
+
+// Pages of full candidate rows read at once, and the most read by one claim.
+constexpr int64_t kClaimPage = 256;
+constexpr size_t kClaimMaxPages = 32;
+// Under a per-account limit: waiting-run keys a claim reads in claim order before it goes on
+// account by account, and the keys and accounts it reads in all. Bounded so that one claim
+// transaction stays short whatever the backlog.
+constexpr size_t kClaimOrderedKeys = 1024;
+constexpr size_t kClaimMaxKeys = 8192;
+constexpr size_t kClaimMaxAccounts = 65536;
+
+}  // namespace
+
 core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
     const ClaimRequest& request, const std::function<core::Run(core::Run)>& start) {
   if (request.limit == 0) return std::vector<core::Run>{};
   return SubmitWithResult<std::vector<core::Run>>(
       writer_, [&](Connection& c) -> core::Result<std::vector<core::Run>> {
+        const int per_account = request.per_account_limit;
         // EXECUTING runs per account, across every node.
         std::unordered_map<std::string, int> executing;
-        if (request.per_account_limit > 0) {
+        if (per_account > 0) {
           core::Result<Statement> s = c.Prepare(
               "SELECT account_id, count(*) FROM runs INDEXED BY runs_executing "
               "WHERE status = 'EXECUTING' GROUP BY account_id");
@@ -359,86 +415,188 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
             executing[s->Text(0)] = static_cast<int>(s->Int(1));
           }
         }
-        // Accounts at their limit: the candidate query passes over their runs inside the
-        // index, so a backlog of one account never hides the runs of another.
-        std::vector<std::string> saturated;
-        if (request.per_account_limit > 0) {
-          for (const auto& [account, n] : executing) {
-            if (n >= request.per_account_limit) saturated.push_back(account);
-          }
-        }
-        // Candidates page by page in (available_at, created_at, id) order; a page is read
-        // whole before any row changes. The pages read are bounded: runs blocked behind an
-        // older run of their task (overlap "queue") cannot stall the claimer.
-        constexpr int64_t kPage = 256;
-        constexpr size_t kMaxPages = 32;
+        auto has_room = [&](const std::string& account) {
+          if (per_account <= 0) return true;
+          auto it = executing.find(account);
+          return it == executing.end() || it->second < per_account;
+        };
+
         std::vector<core::Run> claimed;
-        std::optional<std::tuple<int64_t, int64_t, std::string>> after;
-        size_t pages = 0;
-        while (claimed.size() < request.limit && pages++ < kMaxPages) {
-          std::vector<core::Run> page;
+        // Takes the candidate unless it expired (the sweep cancels it), its account has no
+        // room, or it is exclusive and an older run of its task is still active.
+        auto try_claim = [&](core::Run run) -> core::Status {
+          if (std::optional<core::Millis> ttl = TtlDeadline(run);
+              ttl && *ttl < request.now && !run.started_at) {
+            return core::Status::Ok();
+          }
+          if (!has_room(run.account_id)) return core::Status::Ok();
+          if (run.exclusive) {
+            core::Result<Statement> s = c.Prepare(
+                "SELECT 1 FROM runs INDEXED BY runs_active_by_task WHERE task_id = ?1 "
+                "AND " BACKBEAT_ACTIVE " AND (created_at_ms, id) < (?2, ?3) LIMIT 1");
+            if (!s.ok()) return s.status();
+            s->BindText(1, run.task_id);
+            s->BindInt(2, ToMs(run.created_at));
+            s->BindText(3, run.id);
+            core::Result<bool> older = s->Step();
+            if (!older.ok()) return older.status();
+            if (*older) return core::Status::Ok();
+          }
+          const core::RunStatus was = run.status;
+          core::Run started = start(std::move(run));
+          core::Result<bool> written = RewriteRun(c, started, was, std::nullopt);
+          if (!written.ok()) return written.status();
+          if (!*written) return core::Status::Ok();
+          if (per_account > 0) ++executing[started.account_id];
+          claimed.push_back(std::move(started));
+          return core::Status::Ok();
+        };
+
+        if (per_account <= 0) {
+          // Candidates page by page in (available_at, created_at, id) order; a page is read
+          // whole before any row changes. The pages read are bounded: runs blocked behind an
+          // older run of their task (overlap "queue") cannot stall the claimer.
+          static const std::string kSql =
+              // The planner has no statistics to prefer the partial index on its own and
+              // would sort every waiting run per page.
+              "SELECT " + std::string(kColumns) + " FROM runs INDEXED BY runs_waiting" +
+              " WHERE " BACKBEAT_WAITING
+              " AND available_at_ms <= ?1"
+              " AND (?2 IS NULL OR (available_at_ms, created_at_ms, id) > (?2, ?3, ?4))"
+              " ORDER BY available_at_ms, created_at_ms, id LIMIT ?5";
+          std::optional<std::tuple<int64_t, int64_t, std::string>> after;
+          for (size_t pages = 0; claimed.size() < request.limit && pages < kClaimMaxPages;
+               ++pages) {
+            std::vector<core::Run> page;
+            {
+              core::Result<Statement> s = c.Prepare(kSql);
+              if (!s.ok()) return s.status();
+              s->BindInt(1, ToMs(request.now));
+              if (after) {
+                s->BindInt(2, std::get<0>(*after));
+                s->BindInt(3, std::get<1>(*after));
+                s->BindText(4, std::get<2>(*after));
+              } else {
+                s->BindNull(2);
+                s->BindNull(3);
+                s->BindNull(4);
+              }
+              s->BindInt(5, kClaimPage);
+              core::Result<std::vector<core::Run>> rows = ReadRuns(*s);
+              if (!rows.ok()) return rows.status();
+              page = std::move(rows).value();
+            }
+            if (page.empty()) break;
+            const core::Run& last = page.back();
+            after.emplace(ToMs(AvailableAt(last)), ToMs(last.created_at), last.id);
+            const size_t read = page.size();
+            for (core::Run& run : page) {
+              if (claimed.size() >= request.limit) break;
+              if (core::Status st = try_claim(std::move(run)); !st.ok()) return st;
+            }
+            if (read < static_cast<size_t>(kClaimPage)) break;
+          }
+          return claimed;
+        }
+
+        // Under a per-account limit, candidates are read as keys first, so passing over the
+        // runs of an account without room costs an index entry, not a row.
+        auto claim_key = [&](const WaitingKey& key) -> core::Status {
+          static const std::string kRow = SelectSql() + " WHERE rowid = ?1";
+          std::vector<core::Run> rows;
           {
-            static const std::string kSql =
-                // The planner has no statistics to prefer the partial index on its own and
-                // would sort every waiting run per page.
-                "SELECT " + std::string(kColumns) + " FROM runs INDEXED BY runs_waiting" +
-                " WHERE " BACKBEAT_WAITING
-                " AND available_at_ms <= ?1"
-                " AND (?2 IS NULL OR (available_at_ms, created_at_ms, id) > (?2, ?3, ?4))"
-                " AND account_id NOT IN (SELECT value FROM json_each(?6))"
-                " ORDER BY available_at_ms, created_at_ms, id LIMIT ?5";
-            core::Result<Statement> s = c.Prepare(kSql);
+            core::Result<Statement> s = c.Prepare(kRow);
+            if (!s.ok()) return s.status();
+            s->BindInt(1, key.rowid);
+            core::Result<std::vector<core::Run>> read = ReadRuns(*s);
+            if (!read.ok()) return read.status();
+            rows = std::move(read).value();
+          }
+          if (rows.empty()) return core::Status::Ok();
+          return try_claim(std::move(rows.front()));
+        };
+        auto bind_after = [](Statement& s, int at, const WaitingKey& key) {
+          s.BindInt(at, key.available_at);
+          s.BindInt(at + 1, key.created_at);
+          s.BindText(at + 2, key.id);
+        };
+
+        // 1. In claim order, as far as kClaimOrderedKeys: what most claims need.
+        std::optional<WaitingKey> after;
+        size_t keys_read = 0;
+        bool more = true;
+        while (more && claimed.size() < request.limit && keys_read < kClaimOrderedKeys) {
+          std::vector<WaitingKey> page;
+          {
+            core::Result<Statement> s = c.Prepare(kWaitingKeysSql);
             if (!s.ok()) return s.status();
             s->BindInt(1, ToMs(request.now));
             if (after) {
-              s->BindInt(2, std::get<0>(*after));
-              s->BindInt(3, std::get<1>(*after));
-              s->BindText(4, std::get<2>(*after));
+              bind_after(*s, 2, *after);
             } else {
               s->BindNull(2);
               s->BindNull(3);
               s->BindNull(4);
             }
-            s->BindInt(5, kPage);
-            s->BindText(6, codec::JsonStringArray(saturated));
-            core::Result<std::vector<core::Run>> rows = ReadRuns(*s);
-            if (!rows.ok()) return rows.status();
-            page = std::move(rows).value();
+            s->BindInt(5, kClaimPage);
+            for (;;) {
+              core::Result<bool> row = s->Step();
+              if (!row.ok()) return row.status();
+              if (!*row) break;
+              page.push_back(ReadWaitingKey(*s));
+            }
           }
-          if (page.empty()) break;
-          const core::Run& last = page.back();
-          after.emplace(ToMs(AvailableAt(last)), ToMs(last.created_at), last.id);
-          for (core::Run& run : page) {
+          more = page.size() == static_cast<size_t>(kClaimPage);
+          keys_read += page.size();
+          for (const WaitingKey& key : page) {
             if (claimed.size() >= request.limit) break;
-            if (std::optional<core::Millis> ttl = TtlDeadline(run);
-                ttl && *ttl < request.now && !run.started_at) {
-              continue;  // expired: the sweep cancels it
-            }
-            int& busy = executing[run.account_id];
-            if (request.per_account_limit > 0 && busy >= request.per_account_limit) continue;
-            if (run.exclusive) {
-              core::Result<Statement> s = c.Prepare(
-                  "SELECT 1 FROM runs INDEXED BY runs_active_by_task WHERE task_id = ?1 "
-                  "AND " BACKBEAT_ACTIVE
-                  " AND "
-                  "(created_at_ms, id) < (?2, ?3) LIMIT 1");
-              if (!s.ok()) return s.status();
-              s->BindText(1, run.task_id);
-              s->BindInt(2, ToMs(run.created_at));
-              s->BindText(3, run.id);
-              core::Result<bool> older = s->Step();
-              if (!older.ok()) return older.status();
-              if (*older) continue;
-            }
-            const core::RunStatus was = run.status;
-            core::Run started = start(std::move(run));
-            core::Result<bool> written = RewriteRun(c, started, was, std::nullopt);
-            if (!written.ok()) return written.status();
-            if (!*written) continue;
-            if (++busy == request.per_account_limit) saturated.push_back(started.account_id);
-            claimed.push_back(std::move(started));
+            if (!has_room(key.account_id)) continue;
+            if (core::Status st = claim_key(key); !st.ok()) return st;
           }
-          if (page.size() < static_cast<size_t>(kPage)) break;
+          if (!page.empty()) after = std::move(page.back());
+        }
+        if (!more || claimed.size() >= request.limit) return claimed;
+
+        // 2. The rest, account by account: the next key of each account with room goes into a
+        // heap, which yields them in claim order; an account whose run is taken offers its next.
+        // Every key before `after` has been looked at already.
+        std::priority_queue<WaitingKey, std::vector<WaitingKey>, std::greater<>> heads;
+        auto push_next = [&](const std::string& account, const WaitingKey& from) -> core::Status {
+          core::Result<Statement> s = c.Prepare(kAccountNextKeySql);
+          if (!s.ok()) return s.status();
+          s->BindText(1, account);
+          s->BindInt(2, ToMs(request.now));
+          bind_after(*s, 3, from);
+          core::Result<bool> row = s->Step();
+          if (!row.ok()) return row.status();
+          ++keys_read;
+          if (*row) heads.push(ReadWaitingKey(*s));
+          return core::Status::Ok();
+        };
+        {
+          std::string account;  // "" sorts before every id
+          for (size_t accounts = 0; accounts < kClaimMaxAccounts; ++accounts) {
+            {
+              core::Result<Statement> s = c.Prepare(kNextWaitingAccountSql);
+              if (!s.ok()) return s.status();
+              s->BindText(1, account);
+              core::Result<bool> row = s->Step();
+              if (!row.ok()) return row.status();
+              if (!*row) break;
+              account = s->Text(0);
+            }
+            if (!has_room(account)) continue;
+            if (core::Status st = push_next(account, *after); !st.ok()) return st;
+          }
+        }
+        while (!heads.empty() && claimed.size() < request.limit && keys_read < kClaimMaxKeys) {
+          WaitingKey key = heads.top();
+          heads.pop();
+          if (!has_room(key.account_id)) continue;
+          if (core::Status st = claim_key(key); !st.ok()) return st;
+          if (has_room(key.account_id)) {
+            if (core::Status st = push_next(key.account_id, key); !st.ok()) return st;
+          }
         }
         return claimed;
       });

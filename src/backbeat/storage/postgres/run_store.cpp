@@ -381,52 +381,130 @@ core::Result<std::vector<core::Run>> PostgresRunStore::Claim(
   // claimer holds are passed over, not waited for. Expired runs (left for the sweep) and
   // exclusive runs behind an older active run of their task are filtered here, so that every
   // row locked can be taken unless its account is at its limit.
-  static const std::string kSelect =
-      "SELECT " + std::string(kColumns) + " FROM runs WHERE status IN " + std::string(kWaiting) +
-      " AND available_at_ms <= $1 AND NOT (account_id = ANY($2::text[]))"
+  static const std::string kEligible =
       " AND (ttl_seconds IS NULL OR started_at_ms IS NOT NULL"
       " OR created_at_ms + ttl_seconds * 1000 >= $1)"
       " AND (NOT exclusive OR NOT EXISTS (SELECT 1 FROM runs older"
       " WHERE older.task_id = runs.task_id AND older.status IN " +
       std::string(kActive) +
       " AND (older.created_at_ms, older.id) < (runs.created_at_ms, runs.id)))";
-  static const std::string kFirstPage =
-      kSelect + " ORDER BY available_at_ms, created_at_ms, id LIMIT $3 FOR UPDATE SKIP LOCKED";
+  static const std::string kSelect = "SELECT " + std::string(kColumns) +
+                                     " FROM runs WHERE status IN " + std::string(kWaiting) +
+                                     " AND available_at_ms <= $1" + kEligible;
+  static const std::string kOrder = " ORDER BY available_at_ms, created_at_ms, id";
+  static const std::string kFirstPage = kSelect + kOrder + " LIMIT $2 FOR UPDATE SKIP LOCKED";
   static const std::string kNextPage =
-      kSelect +
-      " AND (available_at_ms, created_at_ms, id) > ($4::bigint, $5::bigint, $6::text)"
-      " ORDER BY available_at_ms, created_at_ms, id LIMIT $3 FOR UPDATE SKIP LOCKED";
+      kSelect + " AND (available_at_ms, created_at_ms, id) > ($3::bigint, $4::bigint, $5::text)" +
+      kOrder + " LIMIT $2 FOR UPDATE SKIP LOCKED";
+  // Under a per-account limit: a window of keys in claim order, read without locks, then the
+  // rows among them whose account has room. Passing over an account at its limit then costs an
+  // index entry per run, and a window bounds the work of each step.
+  static const std::string kWindowKeys =
+      "SELECT available_at_ms, created_at_ms, id, account_id FROM runs WHERE status IN " +
+      std::string(kWaiting) +
+      " AND available_at_ms <= $1"
+      " AND ($3::bigint IS NULL OR (available_at_ms, created_at_ms, id) > ($3, $4, $5::text))" +
+      kOrder + " LIMIT $2";
+  static const std::string kWindowRows =
+      kSelect + " AND id = ANY($2::text[])" + kOrder + " FOR UPDATE SKIP LOCKED";
+  // Past the windows, account by account: every account with a waiting run (one index probe
+  // each), then the first runs after the last window of each account with room, in one
+  // statement.
+  static const std::string kWaitingAccounts =
+      "WITH RECURSIVE a AS ((SELECT account_id FROM runs WHERE status IN " + std::string(kWaiting) +
+      " ORDER BY account_id LIMIT 1) UNION ALL SELECT (SELECT r.account_id FROM runs r"
+      " WHERE r.status IN " +
+      std::string(kWaiting) +
+      " AND r.account_id > a.account_id ORDER BY r.account_id LIMIT 1) FROM a"
+      " WHERE a.account_id IS NOT NULL) SELECT account_id FROM a WHERE account_id IS NOT NULL"
+      " LIMIT $1";
+  static const std::string kAccountRows =
+      "SELECT c.* FROM unnest($2::text[], $3::bigint[]) AS q(account_id, room)"
+      " CROSS JOIN LATERAL (SELECT " +
+      std::string(kColumns) + " FROM runs WHERE runs.account_id = q.account_id AND status IN " +
+      std::string(kWaiting) + " AND available_at_ms <= $1" + kEligible +
+      " AND (available_at_ms, created_at_ms, id) > ($4::bigint, $5::bigint, $6::text)" + kOrder +
+      " LIMIT q.room FOR UPDATE SKIP LOCKED) AS c ORDER BY c.available_at_ms, c.created_at_ms,"
+      " c.id";
+  constexpr size_t kMaxPages = 32;
+  constexpr int64_t kWindow = 256;
+  constexpr size_t kMaxWindows = 4;
+  constexpr int64_t kMaxAccounts = 65536;
   const int limit_per_account = request.per_account_limit;
   return pool_.InTransaction([&](Connection& c) -> core::Result<std::vector<core::Run>> {
-    // EXECUTING runs per account, across every node, and the accounts at their limit: the
-    // candidate query passes over those, so a backlog of one account never hides another's.
+    std::vector<core::Run> claimed;
+    auto read_page = [&](core::Result<Rows> rows) -> core::Result<std::vector<core::Run>> {
+      if (!rows.ok()) return rows.status();
+      std::vector<core::Run> page;
+      for (int i = 0; i < rows->size(); ++i) {
+        core::Result<core::Run> run = ReadRun(*rows, i);
+        if (!run.ok()) return run.status();
+        page.push_back(std::move(run).value());
+      }
+      if (core::Status s = LoadAttempts(c, page); !s.ok()) return s;
+      return page;
+    };
+
+    if (limit_per_account <= 0) {
+      std::optional<std::tuple<int64_t, int64_t, std::string>> after;
+      for (size_t pages = 0; claimed.size() < request.limit && pages < kMaxPages; ++pages) {
+        const auto want = static_cast<int64_t>(request.limit - claimed.size());
+        Params p;
+        p.Int(ToMs(request.now)).Int(want);
+        if (after) p.Int(std::get<0>(*after)).Int(std::get<1>(*after)).Text(std::get<2>(*after));
+        core::Result<std::vector<core::Run>> page =
+            read_page(c.Exec(after ? kNextPage : kFirstPage, p));
+        if (!page.ok()) return page.status();
+        if (page->empty()) break;
+        const core::Run& last = page->back();
+        after.emplace(ToMs(AvailableAt(last)), ToMs(last.created_at), last.id);
+        const bool full_page = static_cast<int64_t>(page->size()) == want;
+        for (core::Run& run : *page) {
+          const core::RunStatus was = run.status;
+          core::Run started = start(std::move(run));
+          core::Result<Rewritten> written = RewriteRun(c, started, was, std::nullopt);
+          if (!written.ok()) return written.status();
+          if (written->written) claimed.push_back(std::move(started));
+        }
+        if (!full_page) break;
+      }
+      return claimed;
+    }
+
+    // EXECUTING runs per account, across every node.
     std::unordered_map<std::string, int> executing;
-    std::vector<std::string> saturated;
-    if (limit_per_account > 0) {
+    {
       core::Result<Rows> counts = c.Exec(
           "SELECT account_id, count(*) FROM runs WHERE status = 'EXECUTING' "
           "GROUP BY account_id");
       if (!counts.ok()) return counts.status();
       for (int i = 0; i < counts->size(); ++i) {
-        const int n = static_cast<int>(counts->Int(i, 1));
-        executing[counts->Text(i, 0)] = n;
-        if (n >= limit_per_account) saturated.push_back(counts->Text(i, 0));
+        executing[counts->Text(i, 0)] = static_cast<int>(counts->Int(i, 1));
       }
     }
-    // Accounts whose claim lock this transaction holds, their count re-read under it.
+    // Accounts whose claim lock this transaction holds, their count re-read under it, and
+    // accounts passed over for this claim (at their limit, or being claimed for elsewhere).
     std::unordered_set<std::string> locked_accounts;
+    std::unordered_set<std::string> full;
+    for (const auto& [account, n] : executing) {
+      if (n >= limit_per_account) full.insert(account);
+    }
 
     // Another node may be claiming for an account at the same time: the per-account limit
     // holds across nodes because claims for one account take a transaction-level advisory
     // lock and re-count under it. A lock held elsewhere means that node is claiming for the
     // account now; this claim passes over the account rather than wait.
     auto may_claim_for = [&](const std::string& account) -> core::Result<bool> {
+      if (full.count(account) != 0) return false;
       if (locked_accounts.count(account) == 0) {
         core::Result<Rows> lock =
             c.Exec("SELECT pg_try_advisory_xact_lock($1::integer, hashtext($2))",
                    Params().Int(kAccountClaimLockKey).Text(account));
         if (!lock.ok()) return lock.status();
-        if (!lock->Bool(0, 0)) return false;
+        if (!lock->Bool(0, 0)) {
+          full.insert(account);
+          return false;
+        }
         locked_accounts.insert(account);
         // A statement of its own: its snapshot is taken after the lock, so it sees every
         // claim committed by the lock's previous holder.
@@ -436,54 +514,81 @@ core::Result<std::vector<core::Run>> PostgresRunStore::Claim(
         if (!count.ok()) return count.status();
         executing[account] = static_cast<int>(count->Int(0, 0));
       }
-      return executing[account] < limit_per_account;
+      if (executing[account] < limit_per_account) return true;
+      full.insert(account);
+      return false;
     };
-
-    constexpr size_t kMaxPages = 32;
-    std::vector<core::Run> claimed;
-    std::optional<std::tuple<int64_t, int64_t, std::string>> after;
-    for (size_t pages = 0; claimed.size() < request.limit && pages < kMaxPages; ++pages) {
-      const auto want = static_cast<int64_t>(request.limit - claimed.size());
-      Params p;
-      p.Int(ToMs(request.now)).TextArray(saturated).Int(want);
-      if (after) p.Int(std::get<0>(*after)).Int(std::get<1>(*after)).Text(std::get<2>(*after));
-      core::Result<Rows> rows = c.Exec(after ? kNextPage : kFirstPage, p);
-      if (!rows.ok()) return rows.status();
-      std::vector<core::Run> page;
-      for (int i = 0; i < rows->size(); ++i) {
-        core::Result<core::Run> run = ReadRun(*rows, i);
-        if (!run.ok()) return run.status();
-        page.push_back(std::move(run).value());
-      }
-      if (page.empty()) break;
-      const core::Run& last = page.back();
-      after.emplace(ToMs(AvailableAt(last)), ToMs(last.created_at), last.id);
-      if (core::Status s = LoadAttempts(c, page); !s.ok()) return s;
-      const bool full_page = static_cast<int64_t>(page.size()) == want;
+    // Claims every run of `page` its account has room for, in order, until the limit.
+    auto claim_page = [&](std::vector<core::Run>& page) -> core::Status {
       for (core::Run& run : page) {
-        if (limit_per_account > 0) {
-          if (std::find(saturated.begin(), saturated.end(), run.account_id) != saturated.end()) {
-            continue;
-          }
-          core::Result<bool> may = may_claim_for(run.account_id);
-          if (!may.ok()) return may.status();
-          if (!*may) {
-            saturated.push_back(run.account_id);
-            continue;
-          }
-        }
+        if (claimed.size() >= request.limit) break;
+        core::Result<bool> may = may_claim_for(run.account_id);
+        if (!may.ok()) return may.status();
+        if (!*may) continue;
         const core::RunStatus was = run.status;
         core::Run started = start(std::move(run));
         core::Result<Rewritten> written = RewriteRun(c, started, was, std::nullopt);
         if (!written.ok()) return written.status();
         if (!written->written) continue;
-        if (limit_per_account > 0 && ++executing[started.account_id] >= limit_per_account) {
-          saturated.push_back(started.account_id);
+        if (++executing[started.account_id] >= limit_per_account) {
+          full.insert(started.account_id);
         }
         claimed.push_back(std::move(started));
       }
-      if (!full_page) break;
+      return core::Status::Ok();
+    };
+
+    // 1. Windows of keys in claim order.
+    std::optional<std::tuple<int64_t, int64_t, std::string>> after;
+    bool more = true;
+    for (size_t windows = 0; more && claimed.size() < request.limit && windows < kMaxWindows;
+         ++windows) {
+      Params p;
+      p.Int(ToMs(request.now)).Int(kWindow);
+      if (after) {
+        p.Int(std::get<0>(*after)).Int(std::get<1>(*after)).Text(std::get<2>(*after));
+      } else {
+        p.Null().Null().Null();
+      }
+      core::Result<Rows> keys = c.Exec(kWindowKeys, p);
+      if (!keys.ok()) return keys.status();
+      if (keys->size() == 0) break;
+      more = keys->size() == kWindow;
+      const int last = keys->size() - 1;
+      after.emplace(keys->Int(last, 0), keys->Int(last, 1), keys->Text(last, 2));
+      std::vector<std::string> ids;
+      for (int i = 0; i < keys->size(); ++i) {
+        if (full.count(keys->Text(i, 3)) == 0) ids.push_back(keys->Text(i, 2));
+      }
+      if (ids.empty()) continue;
+      core::Result<std::vector<core::Run>> page =
+          read_page(c.Exec(kWindowRows, Params().Int(ToMs(request.now)).TextArray(ids)));
+      if (!page.ok()) return page.status();
+      if (core::Status s = claim_page(*page); !s.ok()) return s;
     }
+    if (!more || !after || claimed.size() >= request.limit) return claimed;
+
+    // 2. Account by account, after the last window: the first runs of each account with room
+    // (as many as its room), merged in claim order.
+    core::Result<Rows> accounts = c.Exec(kWaitingAccounts, Params().Int(kMaxAccounts));
+    if (!accounts.ok()) return accounts.status();
+    std::vector<std::string> with_room;
+    std::vector<std::optional<int64_t>> rooms;
+    for (int i = 0; i < accounts->size(); ++i) {
+      const std::string account = accounts->Text(i, 0);
+      core::Result<bool> may = may_claim_for(account);
+      if (!may.ok()) return may.status();
+      if (!*may) continue;
+      with_room.push_back(account);
+      rooms.push_back(limit_per_account - executing[account]);
+    }
+    if (with_room.empty()) return claimed;
+    Params p;
+    p.Int(ToMs(request.now)).TextArray(with_room).OptIntArray(rooms);
+    p.Int(std::get<0>(*after)).Int(std::get<1>(*after)).Text(std::get<2>(*after));
+    core::Result<std::vector<core::Run>> page = read_page(c.Exec(kAccountRows, p));
+    if (!page.ok()) return page.status();
+    if (core::Status s = claim_page(*page); !s.ok()) return s;
     return claimed;
   });
 }

@@ -173,6 +173,12 @@ CREATE TABLE slot_skips (
 CREATE INDEX slot_skips_by_task ON slot_skips (task_id, recorded_at_ms);
 CREATE INDEX slot_skips_by_recorded ON slot_skips (recorded_at_ms);
 )sql"},
+    Migration{2, "waiting runs by account", R"sql(
+-- Under a per-account limit, a claim that has passed over many runs of accounts at their limit
+-- goes on account by account through this index, reading only the runs of accounts with room.
+CREATE INDEX runs_waiting_by_account ON runs (account_id, available_at_ms, created_at_ms, id)
+  WHERE status IN ('QUEUED', 'DELAYED', 'REATTEMPTING');
+)sql"},
 };
 
 core::Result<int64_t> CurrentVersion(Connection& c) {

@@ -64,6 +64,23 @@ class SchedulerContractTest : public ::testing::TestWithParam<Backend> {
     return r;
   }
   void Insert(const core::Run& r) { ASSERT_TRUE(storage_->runs().Insert(r).ok()) << r.id; }
+  // `count` waiting runs of `account`, run_a10000 created at 0 ms onwards (each its own task),
+  // inserted from several threads so that group commit batches them.
+  void InsertBacklog(const std::string& account, int count) {
+    constexpr int kThreads = 8;
+    std::atomic<int> failed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = t; i < count; i += kThreads) {
+          core::Run r = Waiting("run_a" + std::to_string(10000 + i), Uuid(100 + i), account, i);
+          if (!storage_->runs().Insert(r).ok()) ++failed;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    ASSERT_EQ(failed.load(), 0);
+  }
 
   static std::function<core::Run(core::Run)> StartAs(const std::string& owner, int64_t now) {
     return [owner, now](core::Run r) {
@@ -278,20 +295,8 @@ TEST_P(SchedulerContractTest, ClaimHonoursTheLimitTtlAccountLimitAndExclusiveRun
 TEST_P(SchedulerContractTest, ABacklogOfOneAccountDoesNotHideAnotherAccountsRuns) {
   const std::string a = Uuid(1, 0xacc), b = Uuid(2, 0xacc);
   // More of the first account's runs than a claim reads candidates (32 pages of 256), all older
-  // than the second account's one; inserted from several threads so group commit batches them.
-  constexpr int kBacklog = 9000, kThreads = 8;
-  std::atomic<int> failed{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = t; i < kBacklog; i += kThreads) {
-        core::Run r = Waiting("run_a" + std::to_string(10000 + i), Uuid(100 + i), a, i);
-        if (!storage_->runs().Insert(r).ok()) ++failed;
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  ASSERT_EQ(failed.load(), 0);
+  // than the second account's one.
+  InsertBacklog(a, 9000);
   Insert(Waiting("run_b", Uuid(9), b, 5000));
   EXPECT_THAT(Claim("n", 9000, 10, /*per_account=*/2),
               ElementsAre("run_a10000", "run_a10001", "run_b"));
@@ -303,19 +308,7 @@ TEST_P(SchedulerContractTest, BehindABacklogAccountsWithRoomAreClaimedInOrder) {
   const std::string a = Uuid(1, 0xacc), b = Uuid(2, 0xacc), c = Uuid(3, 0xacc), d = Uuid(4, 0xacc);
   // A backlog of account a, older than everything else and longer than a claim reads in order
   // before it goes account by account.
-  constexpr int kBacklog = 3000, kThreads = 8;
-  std::atomic<int> failed{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = t; i < kBacklog; i += kThreads) {
-        core::Run r = Waiting("run_a" + std::to_string(10000 + i), Uuid(100 + i), a, i);
-        if (!storage_->runs().Insert(r).ok()) ++failed;
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  ASSERT_EQ(failed.load(), 0);
+  InsertBacklog(a, 3000);
   core::Run expired = Waiting("run_b_expired", Uuid(20), b, 3500);
   expired.ttl_seconds = 1;  // expires at 4500
   Insert(expired);

@@ -175,7 +175,15 @@ describe('dashboard walkthrough', () => {
     await page.waitForURL(/#\/tasks$/);
     const row = page.locator(`#tasks-table tr[data-task-id="${taskId}"]`);
     await row.waitFor();
-    const text = await row.textContent();
+    let text = await row.textContent();
+    // The task fires every 2 s, and its newest run is QUEUED or EXECUTING for the few ms until
+    // its outcome commits: a list fetched in that window shows that status. Load it again then.
+    for (let attempt = 0; attempt < 10 && !text.includes('COMPLETED'); attempt++) {
+      await page.waitForTimeout(200);
+      await page.reload();
+      await row.waitFor();
+      text = await row.textContent();
+    }
     for (const part of ['*/2 * * * * *', 'Every 2 seconds', 'Europe/Berlin', 'enabled', 'COMPLETED']) {
       assert.ok(text.includes(part), `${part} missing from: ${text}`);
     }

@@ -445,35 +445,9 @@ core::Result<std::vector<core::Run>> PostgresRunStore::Claim(
       return page;
     };
 
-    if (limit_per_account <= 0) {
-      std::optional<std::tuple<int64_t, int64_t, std::string>> after;
-      for (size_t pages = 0; claimed.size() < request.limit && pages < kMaxPages; ++pages) {
-        const auto want = static_cast<int64_t>(request.limit - claimed.size());
-        Params p;
-        p.Int(ToMs(request.now)).Int(want);
-        if (after) p.Int(std::get<0>(*after)).Int(std::get<1>(*after)).Text(std::get<2>(*after));
-        core::Result<std::vector<core::Run>> page =
-            read_page(c.Exec(after ? kNextPage : kFirstPage, p));
-        if (!page.ok()) return page.status();
-        if (page->empty()) break;
-        const core::Run& last = page->back();
-        after.emplace(ToMs(AvailableAt(last)), ToMs(last.created_at), last.id);
-        const bool full_page = static_cast<int64_t>(page->size()) == want;
-        for (core::Run& run : *page) {
-          const core::RunStatus was = run.status;
-          core::Run started = start(std::move(run));
-          core::Result<Rewritten> written = RewriteRun(c, started, was, std::nullopt);
-          if (!written.ok()) return written.status();
-          if (written->written) claimed.push_back(std::move(started));
-        }
-        if (!full_page) break;
-      }
-      return claimed;
-    }
-
     // EXECUTING runs per account, across every node.
     std::unordered_map<std::string, int> executing;
-    {
+    if (limit_per_account > 0) {
       core::Result<Rows> counts = c.Exec(
           "SELECT account_id, count(*) FROM runs WHERE status = 'EXECUTING' "
           "GROUP BY account_id");
@@ -495,6 +469,7 @@ core::Result<std::vector<core::Run>> PostgresRunStore::Claim(
     // lock and re-count under it. A lock held elsewhere means that node is claiming for the
     // account now; this claim passes over the account rather than wait.
     auto may_claim_for = [&](const std::string& account) -> core::Result<bool> {
+      if (limit_per_account <= 0) return true;
       if (full.count(account) != 0) return false;
       if (locked_accounts.count(account) == 0) {
         core::Result<Rows> lock =
@@ -530,13 +505,34 @@ core::Result<std::vector<core::Run>> PostgresRunStore::Claim(
         core::Result<Rewritten> written = RewriteRun(c, started, was, std::nullopt);
         if (!written.ok()) return written.status();
         if (!written->written) continue;
-        if (++executing[started.account_id] >= limit_per_account) {
+        if (limit_per_account > 0 && ++executing[started.account_id] >= limit_per_account) {
           full.insert(started.account_id);
         }
         claimed.push_back(std::move(started));
       }
       return core::Status::Ok();
     };
+
+    // Without a per-account limit: pages of the rows themselves, locked as they are read.
+    if (limit_per_account <= 0) {
+      std::optional<std::tuple<int64_t, int64_t, std::string>> after;
+      for (size_t pages = 0; claimed.size() < request.limit && pages < kMaxPages; ++pages) {
+        const auto want = static_cast<int64_t>(request.limit - claimed.size());
+        Params p;
+        p.Int(ToMs(request.now)).Int(want);
+        if (after) p.Int(std::get<0>(*after)).Int(std::get<1>(*after)).Text(std::get<2>(*after));
+        core::Result<std::vector<core::Run>> page =
+            read_page(c.Exec(after ? kNextPage : kFirstPage, p));
+        if (!page.ok()) return page.status();
+        if (page->empty()) break;
+        const core::Run& last = page->back();
+        after.emplace(ToMs(AvailableAt(last)), ToMs(last.created_at), last.id);
+        const bool full_page = static_cast<int64_t>(page->size()) == want;
+        if (core::Status s = claim_page(*page); !s.ok()) return s;
+        if (!full_page) break;
+      }
+      return claimed;
+    }
 
     // 1. Windows of keys in claim order.
     std::optional<std::tuple<int64_t, int64_t, std::string>> after;

@@ -383,6 +383,23 @@ WaitingKey ReadWaitingKey(const Statement& s) {
   return WaitingKey{s.Int(0), s.Int(1), s.Text(2), s.Int(3), s.Text(4)};
 }
 
+// Binds the place in claim order after which a query continues as ?at, ?at+1, ?at+2; three
+// NULLs when there is none (from the start).
+void BindAfter(Statement& s, int at, const WaitingKey& key) {
+  s.BindInt(at, key.available_at);
+  s.BindInt(at + 1, key.created_at);
+  s.BindText(at + 2, key.id);
+}
+void BindAfter(Statement& s, int at, const std::optional<WaitingKey>& key) {
+  if (key) {
+    BindAfter(s, at, *key);
+    return;
+  }
+  s.BindNull(at);
+  s.BindNull(at + 1);
+  s.BindNull(at + 2);
+}
+
 // Pages of full candidate rows read at once, and the most read by one claim.
 constexpr int64_t kClaimPage = 256;
 constexpr size_t kClaimMaxPages = 32;
@@ -464,7 +481,7 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
               " AND available_at_ms <= ?1"
               " AND (?2 IS NULL OR (available_at_ms, created_at_ms, id) > (?2, ?3, ?4))"
               " ORDER BY available_at_ms, created_at_ms, id LIMIT ?5";
-          std::optional<std::tuple<int64_t, int64_t, std::string>> after;
+          std::optional<WaitingKey> after;
           for (size_t pages = 0; claimed.size() < request.limit && pages < kClaimMaxPages;
                ++pages) {
             std::vector<core::Run> page;
@@ -472,15 +489,7 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
               core::Result<Statement> s = c.Prepare(kSql);
               if (!s.ok()) return s.status();
               s->BindInt(1, ToMs(request.now));
-              if (after) {
-                s->BindInt(2, std::get<0>(*after));
-                s->BindInt(3, std::get<1>(*after));
-                s->BindText(4, std::get<2>(*after));
-              } else {
-                s->BindNull(2);
-                s->BindNull(3);
-                s->BindNull(4);
-              }
+              BindAfter(*s, 2, after);
               s->BindInt(5, kClaimPage);
               core::Result<std::vector<core::Run>> rows = ReadRuns(*s);
               if (!rows.ok()) return rows.status();
@@ -488,7 +497,8 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
             }
             if (page.empty()) break;
             const core::Run& last = page.back();
-            after.emplace(ToMs(AvailableAt(last)), ToMs(last.created_at), last.id);
+            after = WaitingKey{ToMs(AvailableAt(last)), ToMs(last.created_at), last.id, 0,
+                               last.account_id};
             const size_t read = page.size();
             for (core::Run& run : page) {
               if (claimed.size() >= request.limit) break;
@@ -515,12 +525,6 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
           if (rows.empty()) return core::Status::Ok();
           return try_claim(std::move(rows.front()));
         };
-        auto bind_after = [](Statement& s, int at, const WaitingKey& key) {
-          s.BindInt(at, key.available_at);
-          s.BindInt(at + 1, key.created_at);
-          s.BindText(at + 2, key.id);
-        };
-
         // 1. In claim order, as far as kClaimOrderedKeys: what most claims need.
         std::optional<WaitingKey> after;
         size_t keys_read = 0;
@@ -531,13 +535,7 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
             core::Result<Statement> s = c.Prepare(kWaitingKeysSql);
             if (!s.ok()) return s.status();
             s->BindInt(1, ToMs(request.now));
-            if (after) {
-              bind_after(*s, 2, *after);
-            } else {
-              s->BindNull(2);
-              s->BindNull(3);
-              s->BindNull(4);
-            }
+            BindAfter(*s, 2, after);
             s->BindInt(5, kClaimPage);
             for (;;) {
               core::Result<bool> row = s->Step();
@@ -566,7 +564,7 @@ core::Result<std::vector<core::Run>> SqliteRunStore::Claim(
           if (!s.ok()) return s.status();
           s->BindText(1, account);
           s->BindInt(2, ToMs(request.now));
-          bind_after(*s, 3, from);
+          BindAfter(*s, 3, from);
           core::Result<bool> row = s->Step();
           if (!row.ok()) return row.status();
           ++keys_read;
